@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A shipped plugin: a dynamic library built from Plugins/<directory>, loaded by the host
+/// through the C ABI like any third party's. -Bsymbolic keeps the plugin bound to its own
+/// copy of the SDK even when the host exports symbols of the same names.
+func plugin(_ name: String, directory: String, dependencies: [Target.Dependency] = []) -> Target {
+    .target(
+        name: name,
+        dependencies: ["BulwarkPluginKit"] + dependencies,
+        path: "Plugins/\(directory)",
+        swiftSettings: strict,
+        linkerSettings: [.unsafeFlags(["-Xlinker", "-Bsymbolic"])])
+}
+
+let package = Package(
+    name: "Bulwark",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bulwark", targets: ["bulwark"]),
+        .library(name: "BulwarkPluginKit", targets: ["BulwarkPluginKit"]),
+        .library(name: "BulwarkNoop", type: .dynamic, targets: ["BulwarkNoop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C: the plugin ABI and the system libraries.
+        .target(name: "CBulwarkPlugin"),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Swift modules, bottom up.
+        .target(name: "BulwarkJSON", swiftSettings: strict),
+        .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
+        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
+        .executableTarget(
+            name: "bulwark",
+            dependencies: ["BulwarkCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+
+        // Shipped plugins.
+        plugin("BulwarkNoop", directory: "Noop"),
+
+        // Tests.
+        .testTarget(name: "BulwarkJSONTests", dependencies: ["BulwarkJSON"], swiftSettings: strict),
+        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: strict),
+    ]
+)

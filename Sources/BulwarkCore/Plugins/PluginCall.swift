@@ -1,0 +1,128 @@
+import BulwarkJSON
+import CBulwarkPlugin
+import Synchronization
+
+/// A run's cancellation flag, shared by every call made for that run.
+public final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func cancel() { flag.store(true, ordering: .releasing) }
+    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// What the host does with a plugin's log lines and progress reports.
+public protocol PluginEventSink: Sendable {
+    func log(plugin: String, level: PluginLogLevel, message: String)
+    func progress(plugin: String, fraction: Double, message: String?)
+}
+
+public enum PluginLogLevel: Int32, Sendable, Comparable {
+    case debug = 0, info, warning, error
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The bank section a hook sees (implemented by the engine).
+public protocol BankSectionService: Sendable {
+    func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws(PluginCallError)
+    func openWriter(_ key: String) throws(PluginCallError) -> any SectionWriter
+    func get(_ key: String, offset: UInt64, length: UInt64) throws(PluginCallError) -> [UInt8]?
+    func list(prefix: String, marker: String?, limit: Int, descending: Bool) throws(PluginCallError) -> [String]
+    func delete(_ key: String) throws(PluginCallError)
+}
+
+public protocol SectionWriter: AnyObject {
+    func append(_ bytes: UnsafeRawBufferPointer) throws(PluginCallError)
+    func commit() throws(PluginCallError)
+    func abort()
+}
+
+/// The restore's map of original resource id to new id.
+public protocol NewResourcesService: Sendable {
+    func set(_ oldID: String, _ newID: String)
+    func get(_ oldID: String) -> String?
+}
+
+/// One invocation of a plugin entry point: collects the result bytes and error message the
+/// plugin reports, and routes its service calls (bank, map, log, progress, cancellation).
+///
+/// The `bulwark_call *` handed to the plugin is this object's address; it is valid only
+/// while `withCall` runs, as the ABI says.
+final class PluginCall {
+    let pluginName: String
+    var result: [UInt8] = []
+    var errorMessage: String?
+    let cancellation: CancellationFlag?
+    let events: (any PluginEventSink)?
+    let bank: (any BankSectionService)?
+    let newResources: (any NewResourcesService)?
+    /// Open writers, by handle, so a plugin cannot use a writer of another call.
+    var writers: [UnsafeMutableRawPointer: any SectionWriter] = [:]
+
+    init(pluginName: String, cancellation: CancellationFlag? = nil, events: (any PluginEventSink)? = nil,
+         bank: (any BankSectionService)? = nil, newResources: (any NewResourcesService)? = nil) {
+        self.pluginName = pluginName
+        self.cancellation = cancellation
+        self.events = events
+        self.bank = bank
+        self.newResources = newResources
+    }
+
+    /// Call `body` with this call's handle; any writer the plugin left open is aborted.
+    func withCall<R>(_ body: (OpaquePointer) -> R) -> R {
+        let handle = OpaquePointer(Unmanaged.passUnretained(self).toOpaque())
+        let r = withExtendedLifetime(self) { body(handle) }
+        for (_, writer) in writers { writer.abort() }
+        writers.removeAll()
+        return r
+    }
+
+    static func from(_ handle: OpaquePointer?) -> PluginCall? {
+        guard let handle else { return nil }
+        return Unmanaged<PluginCall>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    /// The result as JSON; throws naming the plugin when it is not JSON.
+    func resultJSON(_ what: String) throws(PluginCallError) -> JSON {
+        do {
+            return try JSON.parse(bytes: result)
+        } catch {
+            throw PluginCallError(plugin: pluginName, status: BULWARK_ERROR, message: "\(what) returned invalid JSON: \(error)")
+        }
+    }
+
+    /// Throw unless `status` is BULWARK_OK, with the plugin's own message.
+    func check(_ status: bulwark_status, _ what: String) throws(PluginCallError) {
+        guard status != BULWARK_OK else { return }
+        let message = errorMessage ?? "\(what) failed with status \(PluginCallError.statusName(status)) and no message"
+        throw PluginCallError(plugin: pluginName, status: status, message: message)
+    }
+}
+
+/// A plugin entry point reported a failure.
+public struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var plugin: String
+    public var status: Int32
+    public var message: String
+
+    public init(plugin: String, status: Int32, message: String) {
+        self.plugin = plugin
+        self.status = status
+        self.message = message
+    }
+
+    public var isNotFound: Bool { status == BULWARK_NOT_FOUND }
+    public var description: String { "\(plugin): \(message)" }
+
+    static func statusName(_ status: Int32) -> String {
+        switch status {
+        case BULWARK_OK: "OK"
+        case BULWARK_ERROR: "ERROR"
+        case BULWARK_NOT_FOUND: "NOT_FOUND"
+        case BULWARK_INVALID_ARGUMENT: "INVALID_ARGUMENT"
+        case BULWARK_CANCELLED: "CANCELLED"
+        case BULWARK_UNSUPPORTED: "UNSUPPORTED"
+        case BULWARK_CONFLICT: "CONFLICT"
+        default: "\(status)"
+        }
+    }
+}

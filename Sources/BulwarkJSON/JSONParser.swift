@@ -1,0 +1,338 @@
+/// A JSON text that could not be parsed, with where.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong, e.g. "expected ',' or '}' after an object member".
+    public var message: String
+    /// 1-based line and column (in Unicode scalars) of the offending character.
+    public var line: Int
+    public var column: Int
+    /// 0-based byte offset.
+    public var offset: Int
+
+    public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+/// How the parser treats an object that names one key twice.
+public enum DuplicateKeyPolicy: Sendable {
+    /// Refuse the document with an error naming the key and where (the default: a second
+    /// value silently winning hides mistakes in hand-written files).
+    case reject
+    /// Keep the last value, as most JSON parsers do.
+    case lastWins
+}
+
+public struct JSONParseOptions: Sendable {
+    /// Deepest nesting of arrays and objects allowed; deeper input is an error rather than
+    /// a stack overflow.
+    public var maxDepth: Int = 512
+    public var duplicateKeys: DuplicateKeyPolicy = .reject
+
+    public init(maxDepth: Int = 512, duplicateKeys: DuplicateKeyPolicy = .reject) {
+        self.maxDepth = maxDepth
+        self.duplicateKeys = duplicateKeys
+    }
+}
+
+extension JSON {
+    /// Parse one JSON text (RFC 8259): one value, with optional white space around it.
+    public static func parse(_ text: String, options: JSONParseOptions = .init()) throws(JSONParseError) -> JSON {
+        var text = text
+        let result = text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try JSON.parse(bytes: buffer, options: options) }
+        }
+        return try result.get()
+    }
+
+    /// Parse one JSON text from UTF-8 bytes.
+    public static func parse(bytes: some Collection<UInt8>, options: JSONParseOptions = .init()) throws(JSONParseError) -> JSON {
+        if let result = bytes.withContiguousStorageIfAvailable({ buffer in
+            Result { () throws(JSONParseError) in try JSON.parse(bytes: buffer, options: options) }
+        }) {
+            return try result.get()
+        }
+        let copy = Array(bytes)
+        let result = copy.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in try JSON.parse(bytes: buffer, options: options) }
+        }
+        return try result.get()
+    }
+
+    static func parse(bytes: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) throws(JSONParseError) -> JSON {
+        var parser = JSONParser(bytes: bytes, options: options)
+        return try parser.parseDocument()
+    }
+}
+
+struct JSONParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let options: JSONParseOptions
+    var index = 0
+    var depth = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) {
+        self.bytes = bytes
+        self.options = options
+    }
+
+    mutating func parseDocument() throws(JSONParseError) -> JSON {
+        // A UTF-8 byte order mark is tolerated at the very start, as RFC 8259 allows.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+        skipWhitespace()
+        if index == bytes.count { throw error("the document is empty; expected a JSON value") }
+        let value = try parseValue()
+        skipWhitespace()
+        if index != bytes.count { throw error("unexpected \(describeCurrent()) after the JSON value") }
+        return value
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func parseValue() throws(JSONParseError) -> JSON {
+        guard index < bytes.count else { throw error("unexpected end of input; expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error("unexpected \(describeCurrent()); expected a value")
+        }
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let n = literal.utf8CodeUnitCount
+        let start = literal.utf8Start
+        guard index + n <= bytes.count else { throw error("unexpected end of input in '\(literal)'") }
+        for k in 0..<n where bytes[index + k] != start[k] {
+            index += k
+            throw error("invalid literal; expected '\(literal)'")
+        }
+        index += n
+    }
+
+    mutating func enter() throws(JSONParseError) {
+        depth += 1
+        if depth > options.maxDepth {
+            throw error("nesting deeper than \(options.maxDepth) levels")
+        }
+    }
+
+    mutating func parseArray() throws(JSONParseError) -> JSON {
+        try enter()
+        index += 1
+        var elements: [JSON] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1; depth -= 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue())
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input; expected ',' or ']' in an array") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; break }
+            throw error("unexpected \(describeCurrent()); expected ',' or ']' in an array")
+        }
+        depth -= 1
+        return .array(elements)
+    }
+
+    mutating func parseObject() throws(JSONParseError) -> JSON {
+        try enter()
+        index += 1
+        var object = JSONObject()
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1; depth -= 1
+            return .object(object)
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                throw error(index < bytes.count ? "unexpected \(describeCurrent()); expected a member name in double quotes" : "unexpected end of input; expected a member name")
+            }
+            let keyOffset = index
+            let key = try parseString()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw error(index < bytes.count ? "unexpected \(describeCurrent()); expected ':' after the member name" : "unexpected end of input; expected ':'")
+            }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue()
+            if object.contains(key), options.duplicateKeys == .reject {
+                throw error("duplicate key \"\(key)\" in an object", at: keyOffset)
+            }
+            object[key] = value
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input; expected ',' or '}' in an object") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
+            throw error("unexpected \(describeCurrent()); expected ',' or '}' after an object member")
+        }
+        depth -= 1
+        return .object(object)
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = index
+        // Fast path: a short plain integer.
+        var i = index
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var value: Int64 = 0
+        let digitsStart = i
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, i - digitsStart < 18 {
+            value = value * 10 + Int64(bytes[i] - 48)
+            i += 1
+        }
+        let digitCount = i - digitsStart
+        let plainEnd = i == bytes.count || !JSONParser.isNumberByte(bytes[i])
+        if digitCount > 0, plainEnd, !(digitCount > 1 && bytes[digitsStart] == 48) {
+            index = i
+            return JSONNumber(negative ? -value : value)
+        }
+        // General path: scan the longest run of number characters, then parse exactly.
+        i = start
+        while i < bytes.count, JSONParser.isNumberByte(bytes[i]) { i += 1 }
+        let length = i - start
+        let digitsAt = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+        if digitsAt + 1 < i, bytes[digitsAt] == 48, bytes[digitsAt + 1] >= 48, bytes[digitsAt + 1] <= 57 {
+            throw error("invalid number: leading zeros are not allowed", at: start)
+        }
+        guard let number = JSONNumber.parse(bytes.baseAddress! + start, count: length) else {
+            throw error("invalid number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))'", at: start)
+        }
+        index = i
+        return number
+    }
+
+    mutating func parseString() throws(JSONParseError) -> String {
+        let quote = index
+        index += 1
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                if let s = String(validating: slice, as: UTF8.self) { return s }
+                throw error("invalid UTF-8 in a string", at: start)
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw error("control character U+\(hex4(UInt32(b))) must be escaped in a string") }
+            index += 1
+        }
+        guard index < bytes.count else { throw error("unterminated string", at: quote) }
+        // Slow path: unescape into a byte buffer.
+        var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                if let s = String(validating: out, as: UTF8.self) { return s }
+                throw error("invalid UTF-8 in a string", at: start)
+            }
+            if b < 0x20 { throw error("control character U+\(hex4(UInt32(b))) must be escaped in a string") }
+            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
+            index += 1
+            guard index < bytes.count else { break }
+            switch bytes[index] {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                let escapeStart = index - 1
+                var scalar = try parseHex4()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\\"), bytes[index + 2] == UInt8(ascii: "u") else {
+                        throw error("lone high surrogate \\u\(hex4(scalar)) (a \\uDC00-\\uDFFF escape must follow)", at: escapeStart)
+                    }
+                    index += 2
+                    let low = try parseHex4()
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw error("high surrogate \\u\(hex4(scalar)) followed by \\u\(hex4(low)), not a low surrogate", at: escapeStart)
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw error("lone low surrogate \\u\(hex4(scalar))", at: escapeStart)
+                }
+                out.append(contentsOf: Array(String(Unicode.Scalar(scalar)!).utf8))
+            default:
+                throw error("invalid escape '\\\(describeCurrent())' in a string")
+            }
+            index += 1
+        }
+        throw error("unterminated string", at: quote)
+    }
+
+    /// Reads the four hex digits after `\u`; leaves `index` on the last one.
+    mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 < bytes.count else { throw error("unexpected end of input in a \\u escape") }
+        var value: UInt32 = 0
+        for k in 1...4 {
+            let c = bytes[index + k]
+            let digit: UInt32
+            switch c {
+            case 48...57: digit = UInt32(c - 48)
+            case 65...70: digit = UInt32(c - 55)
+            case 97...102: digit = UInt32(c - 87)
+            default:
+                index += k
+                throw error("invalid hex digit in a \\u escape")
+            }
+            value = value << 4 | digit
+        }
+        index += 4
+        return value
+    }
+
+    static func isNumberByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+        default: false
+        }
+    }
+
+    func describeCurrent() -> String {
+        guard index < bytes.count else { return "end of input" }
+        let b = bytes[index]
+        if b >= 0x20, b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return "byte 0x\(String(b, radix: 16, uppercase: true))"
+    }
+
+    func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
+        let offset = min(offset ?? index, bytes.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<offset where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        // Columns count characters, not bytes: skip UTF-8 continuation bytes.
+        var column = 1
+        for i in lineStart..<offset where bytes[i] & 0xC0 != 0x80 { column += 1 }
+        return JSONParseError(message: message, line: line, column: column, offset: offset)
+    }
+}
+
+func hex4(_ value: UInt32) -> String {
+    let s = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, 4 - s.count)) + s
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Bulwark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bulwark",
+        abstract: "Karbor-style data protection: plugins, providers, checkpoints and restores.",
+        discussion: """
+            Bulwark loads protectable, protection and bank plugins from shared libraries \
+            through a stable C ABI (see docs/writing-plugins.md).
+            """,
+        subcommands: [PluginCommand.self])
+}
