@@ -48,7 +48,10 @@ let package = Package(
         plugin("BulwarkNoop", directory: "Noop"),
 
         // Tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "BulwarkJSONTests", dependencies: ["BulwarkJSON"], swiftSettings: strict),
-        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: strict),
+        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkJSON", "TestSupport"], swiftSettings: strict),
     ]
 )

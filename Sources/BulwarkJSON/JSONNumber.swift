@@ -256,8 +256,8 @@ extension JSONNumber {
 }
 
 extension JSONNumber: CustomStringConvertible {
-    /// JSON text for the number: integers plainly, other values plainly when short and in
-    /// exponent form (`1.5e+300`) otherwise.
+    /// JSON text for the number: integers plainly unless they end in more than 21 zeros,
+    /// other values plainly when short and in exponent form (`1.5e+300`) otherwise.
     public var description: String {
         switch storage {
         case .int(let v):
@@ -266,7 +266,7 @@ extension JSONNumber: CustomStringConvertible {
             let ds = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
             let sign = negative ? "-" : ""
             let pointPosition = digits.count + exponent  // digits before the point
-            if exponent >= 0, pointPosition <= 21 {
+            if exponent >= 0, exponent <= 21 {
                 return sign + ds + String(repeating: "0", count: exponent)
             }
             if exponent < 0, pointPosition > 0 {

@@ -8,6 +8,13 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// 0-based byte offset.
     public var offset: Int
 
+    public init(message: String, line: Int, column: Int, offset: Int) {
+        self.message = message
+        self.line = line
+        self.column = column
+        self.offset = offset
+    }
+
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 

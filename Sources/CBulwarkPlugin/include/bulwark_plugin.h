@@ -361,8 +361,8 @@ typedef struct bulwark_bank {
     /* Leases: a named lock with an owner and an expiry, as Karbor's bank leases.
      * acquire: take `lease` for `owner` for `ttl_seconds`; BULWARK_CONFLICT if another
      *          owner holds it and it has not expired (an expired lease is taken over).
-     * renew:   extend a lease `owner` holds; BULWARK_CONFLICT if another owner holds it,
-     *          BULWARK_NOT_FOUND if it expired and was taken or removed.
+     * renew:   extend a lease `owner` holds; BULWARK_CONFLICT if another owner holds it (it
+     *          expired and was taken over), BULWARK_NOT_FOUND if there is no such lease.
      * check:   return JSON {"owner": "...", "expires_at": <unix seconds>, "valid": bool}
      *          or BULWARK_NOT_FOUND.
      * release: drop the lease if `owner` holds it. */

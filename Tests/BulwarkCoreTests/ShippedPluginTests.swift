@@ -1,0 +1,48 @@
+import BulwarkCore
+import BulwarkJSON
+import Foundation
+import Testing
+import TestSupport
+
+/// The shipped plugins load through the same loader as a third party's.
+@Suite struct ShippedPluginTests {
+    @Test func noopLoadsAndRunsEveryOperation() throws {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkNoop"))
+        #expect(library.name == "bulwark-noop")
+        #expect(library.abiVersion == "1.0")
+        let noop = try #require(library.protections.first)
+        #expect(noop.name == "bulwark-noop-protection")
+        #expect(noop.aliases.contains("karbor-noop-protection-plugin"))
+        #expect(noop.supports("OS::Kubernetes::Pod") && noop.supports("anything"))
+        #expect(noop.schema("options", for: "OS::Nova::Server")?["type"] == "object")
+        let instance = try ProtectionInstance(noop)
+        let arguments = HookArguments(resource: ["type": "T", "id": "1", "name": "one"], parameters: [:],
+                                      checkpointID: "cp", providerID: "p", checkpoint: [:])
+        for operation in Operation.allCases {
+            for hook in HookName.allCases {
+                try instance.run(operation, hook, arguments, services: CallServices())
+            }
+        }
+    }
+
+    @Test func searchPathOrder() throws {
+        let path = PluginSearchPath(providerPaths: ["/from/provider"], environment: ["BULWARK_PLUGIN_PATH": "/env/a::/env/b"],
+                                    buildOutput: "/build")
+        #expect(path.entries == ["/from/provider", "/env/a", "/env/b", "/build"])
+    }
+
+    @Test func searchPathFindsEachLibraryOnce() throws {
+        let directory = try TestSupport.temporaryDirectory("search")
+        let copy = directory.appendingPathComponent("libBulwarkNoop.so")
+        try FileManager.default.copyItem(atPath: TestSupport.shippedPlugin("BulwarkNoop"), toPath: copy.path)
+        try "not a library".write(to: directory.appendingPathComponent("README.txt"), atomically: true, encoding: .utf8)
+        let path = PluginSearchPath(entries: [directory.path, copy.path, TestSupport.buildDirectory.path])
+        let files = path.libraryFiles()
+        #expect(files.first == copy.path)
+        #expect(files.filter { $0 == copy.path }.count == 1)
+        // The copy shadows the build's own library of the same name: the first one wins.
+        let registry = PluginRegistry.discover(path, loader: PluginLoader())
+        #expect(registry.protections["bulwark-noop-protection"]?.libraryPath == copy.path)
+        #expect(registry.problems.isEmpty)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Paths and helpers shared by the test targets.
+public enum TestSupport {
+    /// The package's root directory (this file is Tests/TestSupport/TestSupport.swift).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The build output holding the test binary, the `bulwark` executable and the shipped
+    /// plugin libraries (`swift build` must have run first; `scripts/test.sh` does).
+    public static let buildDirectory: URL = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // The test binary may sit inside a .xctest bundle directory.
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir
+    }()
+
+    public static let pluginHeaderDirectory = packageRoot.appendingPathComponent("Sources/CBulwarkPlugin/include")
+
+    /// A shipped plugin library from the build output, e.g. "BulwarkNoop".
+    public static func shippedPlugin(_ product: String) -> String {
+        buildDirectory.appendingPathComponent("lib\(product).so").path
+    }
+
+    /// A new empty directory under the system's temporary directory.
+    public static func temporaryDirectory(_ label: String = "test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Compile C sources into a shared library with the system's `cc`, from the plugin
+    /// header alone, as a third party would.
+    public static func compilePlugin(_ sources: [String], defines: [String] = [], output: URL) throws {
+        var arguments = ["-std=c11", "-Wall", "-Werror", "-Wno-unused-function", "-Wno-unused-variable",
+                         "-shared", "-fPIC", "-I", pluginHeaderDirectory.path]
+        arguments += defines.map { "-D\($0)" }
+        arguments += sources.map { packageRoot.appendingPathComponent($0).path }
+        arguments += ["-o", output.path, "-lpthread"]
+        let result = try run("/usr/bin/env", ["cc"] + arguments)
+        guard result.status == 0 else {
+            throw TestSupportError("cc failed (\(result.status)): \(result.stderr)")
+        }
+    }
+
+    public struct ProcessResult: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Run a program to completion, capturing both streams.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           stdin: String? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes concurrently so neither fills and blocks the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Run the built `bulwark` executable.
+    public static func bulwark(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> ProcessResult {
+        try run(buildDirectory.appendingPathComponent("bulwark").path, arguments, environment: environment, stdin: stdin)
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
