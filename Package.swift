@@ -37,6 +37,7 @@ let package = Package(
 
         // Swift modules, bottom up.
         .target(name: "BulwarkJSON", swiftSettings: strict),
+        .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
         .executableTarget(
@@ -50,6 +51,7 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "BulwarkJSONTests", dependencies: ["BulwarkJSON"], swiftSettings: strict),
+        .testTarget(name: "BulwarkSchemaTests", dependencies: ["BulwarkSchema", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkJSON", "TestSupport"], swiftSettings: strict),

@@ -12,6 +12,33 @@ public enum JSON: Sendable, Hashable {
 }
 
 extension JSON {
+    /// JSON equality: strings compare by code points (Swift's `String ==` would treat
+    /// "é" and "e\u{301}" as equal), numbers by value, objects without regard to order.
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(1); hasher.combine(b)
+        case .number(let n): hasher.combine(2); hasher.combine(n)
+        case .string(let s):
+            hasher.combine(3)
+            for byte in s.utf8 { hasher.combine(byte) }
+        case .array(let a): hasher.combine(4); hasher.combine(a)
+        case .object(let o): hasher.combine(5); hasher.combine(o)
+        }
+    }
+
     /// The JSON Schema name of this value's type: null, boolean, number, string, array,
     /// object. (Integers report "number"; ask ``JSONNumber/isInteger`` for more.)
     public var typeName: String {

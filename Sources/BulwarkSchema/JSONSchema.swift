@@ -1,0 +1,95 @@
+import BulwarkJSON
+
+/// Options for compiling a schema.
+public struct SchemaOptions: Sendable {
+    /// The dialect of a schema without `$schema` (default 2020-12).
+    public var defaultDraft: Draft = .draft2020_12
+    /// Treat `format` as an assertion instead of an annotation.
+    public var assertFormat = false
+    /// Documents `$ref` may name, by their URI.
+    public var documents: [String: JSON] = [:]
+    /// A local directory standing in for remote references: `http://host/a/b.json` is read
+    /// from `<directory>/a/b.json`. Nothing is ever fetched from the network.
+    public var remotesDirectory: String?
+    /// The URI the schema was retrieved from: relative references resolve against it.
+    public var baseURI: String = "urn:bulwark:schema"
+
+    public init(defaultDraft: Draft = .draft2020_12, assertFormat: Bool = false, documents: [String: JSON] = [:],
+                remotesDirectory: String? = nil, baseURI: String = "urn:bulwark:schema") {
+        self.defaultDraft = defaultDraft
+        self.assertFormat = assertFormat
+        self.documents = documents
+        self.remotesDirectory = remotesDirectory
+        self.baseURI = baseURI
+    }
+}
+
+/// The result of validating one instance.
+public struct ValidationResult: Sendable {
+    public var errors: [ValidationError]
+    public var isValid: Bool { errors.isEmpty }
+}
+
+/// A compiled JSON Schema (draft 4, 6, 7, 2019-09 or 2020-12, chosen by `$schema`).
+///
+/// Compile once, then validate any number of instances from any number of threads: the
+/// compiled form is immutable and every `$ref` is resolved at compile time.
+public struct JSONSchema: Sendable {
+    let root: SchemaNode
+    let dynamicNodes: [String: [Int: SchemaNode]]
+    /// The dialect the schema's root uses.
+    public let draft: Draft
+
+    public init(_ schema: JSON, options: SchemaOptions = .init()) throws(SchemaError) {
+        let documents = options.documents
+        let remotes = options.remotesDirectory
+        let registry = SchemaRegistry(defaultDraft: options.defaultDraft) { uri in
+            if let document = documents[uri] ?? documents[uri + "#"] { return document }
+            return RemoteDocuments.load(uri, remotesDirectory: remotes)
+        }
+        try MetaSchemaDocuments.register(in: registry)
+        let location = try registry.add(schema, uri: options.baseURI)
+        let compiler = SchemaCompiler(registry: registry, assertFormat: options.assertFormat)
+        root = try compiler.compileRoot(location)
+        dynamicNodes = compiler.dynamicNodes
+        draft = registry.locationInfo(location).draft
+    }
+
+    /// Parse and compile schema text.
+    public init(text: String, options: SchemaOptions = .init()) throws(SchemaError) {
+        let json: JSON
+        do { json = try JSON.parse(text) } catch {
+            throw SchemaError(location: "", message: "not valid JSON: \(error)")
+        }
+        try self.init(json, options: options)
+    }
+
+    /// Every way `instance` fails the schema (or only the first, when asked).
+    public func validate(_ instance: JSON, stopAtFirstError: Bool = false) -> ValidationResult {
+        var evaluation = Evaluation(dynamicNodes: dynamicNodes, stopAtFirst: stopAtFirstError)
+        var annotations = Annotations()
+        _ = evaluation.validate(root, instance, annotations: &annotations, collect: false)
+        return ValidationResult(errors: evaluation.errors)
+    }
+
+    /// Whether `instance` is valid, as fast as possible (no messages are made).
+    public func isValid(_ instance: JSON) -> Bool {
+        var evaluation = Evaluation(dynamicNodes: dynamicNodes, stopAtFirst: true)
+        evaluation.reporting = false
+        var annotations = Annotations()
+        return evaluation.validate(root, instance, annotations: &annotations, collect: false)
+    }
+}
+
+/// The official meta-schemas, parsed once per process.
+enum MetaSchemaDocuments {
+    static let parsed: [(String, JSON)] = MetaSchemas.documents.map { uri, text in
+        (uri, try! JSON.parse(text))
+    }
+
+    static func register(in registry: SchemaRegistry) throws(SchemaError) {
+        for (uri, document) in parsed {
+            try registry.add(document, uri: uri, draft: Draft(metaSchemaURI: document["$schema"]?.stringValue ?? uri) ?? .draft2020_12)
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import BulwarkJSON
+
+/// One compiled subschema. Nodes form a graph (refs make cycles); they are created
+/// first and filled after, so a recursive reference finds its target. Immutable once the
+/// compiler returns, hence safe to share between threads.
+final class SchemaNode: @unchecked Sendable {
+    /// `true`/`false` schemas.
+    var constant: Bool?
+    var keywords: [CompiledKeyword] = []
+    /// The schema resource (base URI, interned by the compiler) this node belongs to: the
+    /// dynamic scope is a stack of these.
+    var resource = 0
+    /// The node has unevaluatedProperties/unevaluatedItems, so its in-place subschemas
+    /// must report what they evaluated.
+    var needsAnnotations = false
+    let location: String
+
+    init(location: String) { self.location = location }
+}
+
+struct CompiledKeyword {
+    let name: String
+    let kind: Keyword
+}
+
+/// The JSON types as a bit set, for `type`.
+struct TypeSet: OptionSet {
+    let rawValue: UInt8
+    static let null = TypeSet(rawValue: 1)
+    static let boolean = TypeSet(rawValue: 2)
+    static let object = TypeSet(rawValue: 4)
+    static let array = TypeSet(rawValue: 8)
+    static let number = TypeSet(rawValue: 16)
+    static let string = TypeSet(rawValue: 32)
+    static let integer = TypeSet(rawValue: 64)
+
+    static let names: [(String, TypeSet)] = [
+        ("null", .null), ("boolean", .boolean), ("object", .object), ("array", .array),
+        ("number", .number), ("string", .string), ("integer", .integer),
+    ]
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init?(name: String) {
+        guard let t = TypeSet.names.first(where: { $0.0 == name })?.1 else { return nil }
+        self = t
+    }
+
+    func matches(_ value: JSON) -> Bool {
+        switch value {
+        case .null: contains(.null)
+        case .bool: contains(.boolean)
+        case .object: contains(.object)
+        case .array: contains(.array)
+        case .string: contains(.string)
+        case .number(let n): contains(.number) || (contains(.integer) && n.isInteger)
+        }
+    }
+
+    var description: String {
+        let names = TypeSet.names.filter { contains($0.1) }.map { article($0.0) }
+        if names.count == 1 { return names[0] }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+}
+
+func article(_ type: String) -> String {
+    switch type {
+    case "null": "null"
+    case "array", "object", "integer": "an \(type)"
+    default: "a \(type)"
+    }
+}
+
+enum Keyword {
+    case ref(SchemaNode)
+    /// `$dynamicRef`: the statically resolved node, and the anchor name when the dynamic
+    /// scope must be searched.
+    case dynamicRef(SchemaNode, anchor: String?)
+    case type(TypeSet)
+    case enumeration([JSON])
+    case constant(JSON)
+    case multipleOf(JSONNumber)
+    case maximum(JSONNumber)
+    case exclusiveMaximum(JSONNumber)
+    case minimum(JSONNumber)
+    case exclusiveMinimum(JSONNumber)
+    case maxLength(Int)
+    case minLength(Int)
+    case pattern(Pattern)
+    case format(String, assert: Bool)
+    /// A schema for every item from `start` on (`items` after `prefixItems`, draft 4-7
+    /// `items` object form, or `additionalItems` after an `items` array).
+    case items(SchemaNode, start: Int)
+    /// Positional schemas (`prefixItems`, or the array form of draft 4-7 `items`).
+    case tuple([SchemaNode])
+    case contains(SchemaNode, min: Int, max: Int?)
+    case maxItems(Int)
+    case minItems(Int)
+    case uniqueItems
+    case properties([String: SchemaNode])
+    case patternProperties([(Pattern, SchemaNode)])
+    case additionalProperties(SchemaNode, known: Set<String>, patterns: [Pattern])
+    case required([String])
+    case dependentRequired([(String, [String])])
+    case dependentSchemas([(String, SchemaNode)])
+    case propertyNames(SchemaNode)
+    case maxProperties(Int)
+    case minProperties(Int)
+    case allOf([SchemaNode])
+    case anyOf([SchemaNode])
+    case oneOf([SchemaNode])
+    case not(SchemaNode)
+    case conditional(if: SchemaNode, then: SchemaNode?, else: SchemaNode?)
+    case unevaluatedProperties(SchemaNode)
+    case unevaluatedItems(SchemaNode)
+}
