@@ -39,10 +39,10 @@ let package = Package(
         .target(name: "BulwarkJSON", swiftSettings: strict),
         .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
-        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
+        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema"], swiftSettings: strict),
         .executableTarget(
             name: "bulwark",
-            dependencies: ["BulwarkCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BulwarkCore", "BulwarkSchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         // Shipped plugins.

@@ -83,7 +83,14 @@ enum Formats {
     static func isEmail(_ s: String) -> Bool {
         guard let at = s.lastIndex(of: "@") else { return false }
         let local = s[..<at], domain = s[s.index(after: at)...]
-        guard !local.isEmpty, !domain.isEmpty, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
+        guard !local.isEmpty, !domain.isEmpty else { return false }
+        if local.hasPrefix("\""), local.hasSuffix("\""), local.count >= 2 {
+            // A quoted local part may hold dots and spaces, but no bare quote.
+            guard !local.dropFirst().dropLast().contains("\"") else { return false }
+        } else {
+            guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
+                  !local.contains(where: { $0 == " " || $0 == "@" || $0 == "\"" || $0 == "," }) else { return false }
+        }
         if domain.hasPrefix("[") && domain.hasSuffix("]") {
             let inner = domain.dropFirst().dropLast()
             if inner.lowercased().hasPrefix("ipv6:") { return isIPv6(String(inner.dropFirst(5))) }
@@ -92,17 +99,13 @@ enum Formats {
         return isHostname(String(domain))
     }
 
+    /// RFC 1123 host names, ASCII only (internationalised names must arrive as A-labels;
+    /// their Punycode is not decoded).
     static func isHostname(_ s: String) -> Bool {
-        var name = Substring(s)
-        if name.hasSuffix(".") { name = name.dropLast() }
-        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
-        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+        guard !s.isEmpty, s.utf8.count <= 253, s.allSatisfy(\.isASCII) else { return false }
+        for label in s.split(separator: ".", omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.utf8.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
-            if label.count >= 4, label.dropFirst(2).hasPrefix("--"), !label.lowercased().hasPrefix("xn--") { return false }
-            for c in label.unicodeScalars {
-                let ascii = c.isASCII && (("a"..."z").contains(Character(c).lowercased().first!) || ("0"..."9").contains(Character(c)) || c == "-")
-                if !ascii && c.isASCII { return false }
-            }
+            guard label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return false }
         }
         return true
     }
@@ -196,6 +199,8 @@ enum Formats {
         return rest == "#" || isJSONPointer(String(rest))
     }
 
+    /// RFC 3339 appendix A durations: P, then Y/M/D parts that are contiguous (no "P1Y1D"),
+    /// then T and H/M/S parts that are contiguous; or weeks alone.
     static func isDuration(_ s: String) -> Bool {
         var chars = Array(s)
         guard chars.first == "P", chars.count > 1 else { return false }
@@ -203,26 +208,26 @@ enum Formats {
         if chars.last == "W" {
             return chars.count > 1 && chars.dropLast().allSatisfy { $0.isASCII && $0.isNumber }
         }
-        var inTime = false
-        var sawComponent = false
-        var sawTimeComponent = false
-        var order = "YMD"
-        var digits = ""
-        for c in chars {
-            if c.isASCII, c.isNumber { digits.append(c); continue }
-            if c == "T" {
-                guard !inTime, digits.isEmpty else { return false }
-                inTime = true
-                order = "HMS"
-                continue
+        func contiguous(_ part: ArraySlice<Character>, _ order: [Character]) -> Bool {
+            var designators: [Character] = []
+            var digits = 0
+            for c in part {
+                if c.isASCII, c.isNumber { digits += 1; continue }
+                guard digits > 0 else { return false }
+                designators.append(c)
+                digits = 0
             }
-            guard !digits.isEmpty, let position = order.firstIndex(of: c) else { return false }
-            order = String(order[order.index(after: position)...])
-            digits = ""
-            sawComponent = true
-            if inTime { sawTimeComponent = true }
+            guard digits == 0, !designators.isEmpty, let first = order.firstIndex(of: designators[0]),
+                  first + designators.count <= order.count else { return false }
+            return Array(order[first..<(first + designators.count)]) == designators
         }
-        return digits.isEmpty && sawComponent && (!inTime || sawTimeComponent)
+        let t = chars.firstIndex(of: "T")
+        let datePart = chars[..<(t ?? chars.count)]
+        if !datePart.isEmpty, !contiguous(datePart, ["Y", "M", "D"]) { return false }
+        if let t {
+            return contiguous(chars[(t + 1)...], ["H", "M", "S"])
+        }
+        return !datePart.isEmpty
     }
 }
 

@@ -93,3 +93,36 @@ enum MetaSchemaDocuments {
         }
     }
 }
+
+extension JSONSchema {
+    /// Why `schema` is not a valid JSON Schema, or nil when it is: it must validate
+    /// against its draft's meta-schema (by `$schema`, else `options.defaultDraft`) and
+    /// compile (every `$ref` resolvable, every pattern a valid regular expression).
+    public static func problems(with schema: JSON, options: SchemaOptions = .init()) -> [String] {
+        let draft = schema["$schema"]?.stringValue.flatMap { Draft(metaSchemaURI: $0) } ?? options.defaultDraft
+        if let meta = MetaSchemaCache.shared(draft) {
+            let errors = meta.validate(schema).errors
+            if !errors.isEmpty { return errors.map(\.description) }
+        }
+        do {
+            _ = try JSONSchema(schema, options: options)
+            return []
+        } catch {
+            return [error.description]
+        }
+    }
+}
+
+/// The meta-schemas compiled once per process, by draft.
+enum MetaSchemaCache {
+    static let compiled: [Draft: JSONSchema] = {
+        var result: [Draft: JSONSchema] = [:]
+        for draft in Draft.allCases {
+            guard let document = MetaSchemaDocuments.parsed.first(where: { Draft(metaSchemaURI: $0.0) == draft })?.1 else { continue }
+            result[draft] = try? JSONSchema(document, options: SchemaOptions(defaultDraft: draft, baseURI: draft.metaSchemaURI))
+        }
+        return result
+    }()
+
+    static func shared(_ draft: Draft) -> JSONSchema? { compiled[draft] }
+}

@@ -231,7 +231,9 @@ final class SchemaCompiler {
                                                                   known: Set((properties ?? []).map(\.0)),
                                                                   patterns: patterns.map(\.0)))
             }
-            if draft.isLegacy, case .object(let deps)? = o["dependencies"] {
+            // `dependencies` is drafts 4-7's; later drafts split it, and it is still honoured
+            // there for compatibility, as most validators do.
+            if case .object(let deps)? = o["dependencies"] {
                 var required: [(String, [String])] = []
                 var schemas: [(String, SchemaNode)] = []
                 for (name, value) in deps {

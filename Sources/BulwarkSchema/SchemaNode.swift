@@ -58,7 +58,8 @@ struct TypeSet: OptionSet {
     }
 
     var description: String {
-        let names = TypeSet.names.filter { contains($0.1) }.map { article($0.0) }
+        // null reads best last: "a string or null".
+        let names = (TypeSet.names.dropFirst() + TypeSet.names.prefix(1)).filter { contains($0.1) }.map { article($0.0) }
         if names.count == 1 { return names[0] }
         return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }

@@ -94,111 +94,35 @@ struct Evaluation {
         return valid
     }
 
-    /// Evaluate one keyword; `keywordPath` already ends with its name.
+    /// Evaluate one keyword; `keywordPath` already ends with its name. Each applicator
+    /// lives in a function of its own so that the frames of this recursion stay small.
     private mutating func evaluate(_ keyword: CompiledKeyword, _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
-        func fail(_ message: @autoclosure () -> String) -> Bool {
-            report2(message())
-            return false
-        }
         switch keyword.kind {
         case .ref(let target):
             return validate(target, instance, annotations: &ann, collect: collect)
-
         case .dynamicRef(let target, let anchor):
-            var node = target
-            if let anchor, let byResource = dynamicNodes[anchor] {
-                for resource in dynamicScope {
-                    if let found = byResource[resource] { node = found; break }
-                }
-            }
-            return validate(node, instance, annotations: &ann, collect: collect)
-
+            return dynamicRef(target, anchor, instance, &ann, collect)
         case .type(let types):
             return types.matches(instance) || fail("expected \(types.description), got \(describeType(instance))")
-
         case .enumeration(let values):
-            return values.contains(instance) || fail(values.count == 1 ? "must be \(describe(values[0]))"
-                : "must be one of \(values.prefix(8).map(describe).joined(separator: ", "))\(values.count > 8 ? ", ..." : ""); got \(describe(instance))")
-
+            return values.contains(instance) || enumFailure(values, instance)
         case .constant(let value):
             return instance == value || fail("must be \(describe(value)), got \(describe(instance))")
-
-        case .multipleOf(let divisor):
+        case .multipleOf, .maximum, .exclusiveMaximum, .minimum, .exclusiveMinimum:
             guard case .number(let n) = instance else { return true }
-            return n.isMultiple(of: divisor) || fail("must be a multiple of \(divisor), got \(n)")
-        case .maximum(let limit):
-            guard case .number(let n) = instance else { return true }
-            return n <= limit || fail("must be at most \(limit), got \(n)")
-        case .exclusiveMaximum(let limit):
-            guard case .number(let n) = instance else { return true }
-            return n < limit || fail("must be less than \(limit), got \(n)")
-        case .minimum(let limit):
-            guard case .number(let n) = instance else { return true }
-            return n >= limit || fail("must be at least \(limit), got \(n)")
-        case .exclusiveMinimum(let limit):
-            guard case .number(let n) = instance else { return true }
-            return n > limit || fail("must be greater than \(limit), got \(n)")
-
-        case .maxLength(let limit):
+            return number(keyword.kind, n)
+        case .maxLength, .minLength, .pattern, .format:
             guard case .string(let s) = instance else { return true }
-            let length = s.unicodeScalars.count
-            return length <= limit || fail("must be at most \(limit) characters long, got \(length)")
-        case .minLength(let limit):
-            guard case .string(let s) = instance else { return true }
-            let length = s.unicodeScalars.count
-            return length >= limit || fail("must be at least \(limit) characters long, got \(length)")
-        case .pattern(let p):
-            guard case .string(let s) = instance else { return true }
-            return p.matches(s) || fail("must match the pattern \(p.source)")
-        case .format(let name, _):
-            guard let message = Formats.check(name, instance) else { return true }
-            return fail(message)
-
+            return string(keyword.kind, s)
         case .items(let node, let start):
             guard case .array(let items) = instance, items.count > start else { return true }
-            var valid = true
-            for i in start..<items.count {
-                instancePath.append(.index(i))
-                var ignored = Annotations()
-                let ok = validate(node, items[i], annotations: &ignored, collect: false)
-                instancePath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-            }
-            if valid, collect { ann.allItems = true }
-            return valid
+            return self.items(node, start, items, &ann, collect)
         case .tuple(let nodes):
             guard case .array(let items) = instance else { return true }
-            var valid = true
-            for (i, node) in nodes.enumerated() where i < items.count {
-                instancePath.append(.index(i))
-                keywordPath.append(String(i))
-                var ignored = Annotations()
-                let ok = validate(node, items[i], annotations: &ignored, collect: false)
-                keywordPath.removeLast()
-                instancePath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-            }
-            if valid, collect { ann.itemPrefix = max(ann.itemPrefix, min(nodes.count, items.count)) }
-            return valid
+            return tuple(nodes, items, &ann, collect)
         case .contains(let node, let minimum, let maximum):
             guard case .array(let items) = instance else { return true }
-            var matched: [Int] = []
-            for (i, item) in items.enumerated() {
-                var ignored = Annotations()
-                if probe(node, item, annotations: &ignored, collect: false) {
-                    matched.append(i)
-                    if !collect, maximum == nil, matched.count >= minimum { break }
-                }
-            }
-            if matched.count < minimum {
-                return fail(minimum == 1 ? "must contain at least one item matching the contains schema"
-                            : "must contain at least \(minimum) items matching the contains schema, got \(matched.count)")
-            }
-            if let maximum, matched.count > maximum {
-                return fail("must contain at most \(maximum) items matching the contains schema, got \(matched.count)")
-            }
-            if collect { ann.items.formUnion(matched) }
-            return true
+            return contains(node, minimum, maximum, items, &ann, collect)
         case .maxItems(let limit):
             guard case .array(let items) = instance else { return true }
             return items.count <= limit || fail("must have at most \(limit) items, got \(items.count)")
@@ -207,211 +131,376 @@ struct Evaluation {
             return items.count >= limit || fail("must have at least \(limit) items, got \(items.count)")
         case .uniqueItems:
             guard case .array(let items) = instance, items.count > 1 else { return true }
-            var seen: [JSON: Int] = [:]
-            for (i, item) in items.enumerated() {
-                if let first = seen.updateValue(i, forKey: item) {
-                    return fail("items \(first) and \(i) are equal; items must be unique")
-                }
-            }
-            return true
-
+            return unique(items)
         case .properties(let map):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            // Walk whichever side is smaller.
-            if map.count <= object.count {
-                for (name, node) in map {
-                    guard let value = object[name] else { continue }
-                    if !property(name, value, node, &valid, &ann, collect) { return false }
-                }
-            } else {
-                for (name, value) in object {
-                    guard let node = map[name] else { continue }
-                    if !property(name, value, node, &valid, &ann, collect) { return false }
-                }
-            }
-            return valid
+            return properties(map, object, &ann, collect)
         case .patternProperties(let patterns):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for (pattern, node) in patterns {
-                keywordPath.append(pattern.source)
-                defer { keywordPath.removeLast() }
-                for (name, value) in object where pattern.matches(name) {
-                    keywordPath.removeLast()
-                    let go = property(name, value, node, &valid, &ann, collect)
-                    keywordPath.append(pattern.source)
-                    if !go { return false }
-                }
-            }
-            return valid
+            return patternProperties(patterns, object, &ann, collect)
         case .additionalProperties(let node, let known, let patterns):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for (name, value) in object where !known.contains(name) && !patterns.contains(where: { $0.matches(name) }) {
-                if node.constant == false {
-                    valid = false
-                    report2("property \"\(name)\" is not allowed")
-                    if shortCircuit { return false }
-                    continue
-                }
-                instancePath.append(.key(name))
-                var ignored = Annotations()
-                let ok = validate(node, value, annotations: &ignored, collect: false)
-                instancePath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-                if collect { ann.properties.insert(name) }
-            }
-            return valid
+            return additionalProperties(node, known, patterns, object, &ann, collect)
         case .required(let names):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for name in names where !object.contains(name) {
-                valid = false
-                report2("missing required property \"\(name)\"")
-                if shortCircuit { return false }
-            }
-            return valid
+            return required(names, object)
         case .dependentRequired(let dependencies):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for (name, required) in dependencies where object.contains(name) {
-                for other in required where !object.contains(other) {
-                    valid = false
-                    report2("property \"\(name)\" requires property \"\(other)\"")
-                    if shortCircuit { return false }
-                }
-            }
-            return valid
+            return dependentRequired(dependencies, object)
         case .dependentSchemas(let dependencies):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for (name, node) in dependencies where object.contains(name) {
-                keywordPath.append(name)
-                let ok = validate(node, instance, annotations: &ann, collect: collect)
-                keywordPath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-            }
-            return valid
+            return dependentSchemas(dependencies, object, instance, &ann, collect)
         case .propertyNames(let node):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for name in object.keys {
-                var ignored = Annotations()
-                if !probe(node, .string(name), annotations: &ignored, collect: false) {
-                    valid = false
-                    report2("property name \"\(name)\" does not match the propertyNames schema")
-                    if shortCircuit { return false }
-                }
-            }
-            return valid
+            return propertyNames(node, object)
         case .maxProperties(let limit):
             guard case .object(let object) = instance else { return true }
             return object.count <= limit || fail("must have at most \(limit) properties, got \(object.count)")
         case .minProperties(let limit):
             guard case .object(let object) = instance else { return true }
             return object.count >= limit || fail("must have at least \(limit) properties, got \(object.count)")
-
         case .allOf(let nodes):
-            var valid = true
-            for (i, node) in nodes.enumerated() {
-                keywordPath.append(String(i))
-                let ok = validate(node, instance, annotations: &ann, collect: collect)
-                keywordPath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-            }
-            return valid
+            return allOf(nodes, instance, &ann, collect)
         case .anyOf(let nodes):
-            var any = false
-            for (i, node) in nodes.enumerated() {
-                keywordPath.append(String(i))
-                let ok = probe(node, instance, annotations: &ann, collect: collect)
-                keywordPath.removeLast()
-                if ok {
-                    any = true
-                    if !collect { break }
-                }
-            }
-            return any || fail("does not match any of the \(nodes.count) schemas in anyOf")
+            return anyOf(nodes, instance, &ann, collect)
         case .oneOf(let nodes):
-            var matching: [Int] = []
-            var found = Annotations()
-            for (i, node) in nodes.enumerated() {
-                keywordPath.append(String(i))
-                var branch = Annotations()
-                let ok = probe(node, instance, annotations: &branch, collect: collect)
-                keywordPath.removeLast()
-                if ok {
-                    matching.append(i)
-                    found.merge(branch)
-                    if matching.count > 1 { break }
-                }
-            }
-            if matching.count == 1 {
-                if collect { ann.merge(found) }
-                return true
-            }
-            return fail(matching.isEmpty ? "does not match any of the \(nodes.count) schemas in oneOf"
-                        : "matches schemas \(matching[0]) and \(matching[1]) in oneOf; exactly one must match")
+            return oneOf(nodes, instance, &ann, collect)
         case .not(let node):
             var ignored = Annotations()
             return !probe(node, instance, annotations: &ignored, collect: false) || fail("must not match the schema in not")
         case .conditional(let ifNode, let thenNode, let elseNode):
-            var condition = Annotations()
-            let holds = probe(ifNode, instance, annotations: &condition, collect: collect)
-            if holds, collect { ann.merge(condition) }
-            guard let branch = holds ? thenNode : elseNode else { return true }
-            keywordPath.removeLast()
-            keywordPath.append(holds ? "then" : "else")
-            return validate(branch, instance, annotations: &ann, collect: collect)
-
+            return conditional(ifNode, thenNode, elseNode, instance, &ann, collect)
         case .unevaluatedProperties(let node):
             guard case .object(let object) = instance, !ann.allProperties else { return true }
-            var valid = true
-            for (name, value) in object where !ann.properties.contains(name) {
-                if node.constant == false {
-                    valid = false
-                    report2("property \"\(name)\" is not allowed (it is not evaluated by any other keyword)")
-                    if shortCircuit { return false }
-                    continue
-                }
-                instancePath.append(.key(name))
-                var ignored = Annotations()
-                let ok = validate(node, value, annotations: &ignored, collect: false)
-                instancePath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-            }
-            if valid { ann.allProperties = true }
-            return valid
+            return unevaluatedProperties(node, object, &ann)
         case .unevaluatedItems(let node):
             guard case .array(let items) = instance, !ann.allItems else { return true }
-            var valid = true
-            for i in ann.itemPrefix..<max(ann.itemPrefix, items.count) where !ann.items.contains(i) {
-                if node.constant == false {
-                    valid = false
-                    report2("item \(i) is not allowed (it is not evaluated by any other keyword)")
-                    if shortCircuit { return false }
-                    continue
-                }
-                instancePath.append(.index(i))
-                var ignored = Annotations()
-                let ok = validate(node, items[i], annotations: &ignored, collect: false)
-                instancePath.removeLast()
-                if !ok { valid = false; if shortCircuit { return false } }
-            }
-            if valid { ann.allItems = true }
-            return valid
+            return unevaluatedItems(node, items, &ann)
         }
+    }
+
+    private mutating func fail(_ message: @autoclosure () -> String) -> Bool {
+        report2(message())
+        return false
+    }
+
+    private mutating func dynamicRef(_ target: SchemaNode, _ anchor: String?, _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var node = target
+        if let anchor, let byResource = dynamicNodes[anchor] {
+            for resource in dynamicScope {
+                if let found = byResource[resource] { node = found; break }
+            }
+        }
+        return validate(node, instance, annotations: &ann, collect: collect)
+    }
+
+    private mutating func enumFailure(_ values: [JSON], _ instance: JSON) -> Bool {
+        fail(values.count == 1 ? "must be \(describe(values[0]))"
+             : "must be one of \(values.prefix(8).map(describe).joined(separator: ", "))\(values.count > 8 ? ", ..." : ""); got \(describe(instance))")
+    }
+
+    private mutating func number(_ kind: Keyword, _ n: JSONNumber) -> Bool {
+        switch kind {
+        case .multipleOf(let divisor): n.isMultiple(of: divisor) || fail("must be a multiple of \(divisor), got \(n)")
+        case .maximum(let limit): n <= limit || fail("must be at most \(limit), got \(n)")
+        case .exclusiveMaximum(let limit): n < limit || fail("must be less than \(limit), got \(n)")
+        case .minimum(let limit): n >= limit || fail("must be at least \(limit), got \(n)")
+        case .exclusiveMinimum(let limit): n > limit || fail("must be greater than \(limit), got \(n)")
+        default: true
+        }
+    }
+
+    private mutating func string(_ kind: Keyword, _ s: String) -> Bool {
+        switch kind {
+        case .maxLength(let limit):
+            let length = s.unicodeScalars.count
+            return length <= limit || fail("must be at most \(limit) characters long, got \(length)")
+        case .minLength(let limit):
+            let length = s.unicodeScalars.count
+            return length >= limit || fail("must be at least \(limit) characters long, got \(length)")
+        case .pattern(let p):
+            return p.matches(s) || fail("must match the pattern \(p.source)")
+        case .format(let name, _):
+            guard let message = Formats.check(name, .string(s)) else { return true }
+            return fail(message)
+        default:
+            return true
+        }
+    }
+
+    private mutating func items(_ node: SchemaNode, _ start: Int, _ items: [JSON], _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for i in start..<items.count {
+            instancePath.append(.index(i))
+            var ignored = Annotations()
+            let ok = validate(node, items[i], annotations: &ignored, collect: false)
+            instancePath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+        }
+        if valid, collect { ann.allItems = true }
+        return valid
+    }
+
+    private mutating func tuple(_ nodes: [SchemaNode], _ items: [JSON], _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for (i, node) in nodes.enumerated() where i < items.count {
+            instancePath.append(.index(i))
+            keywordPath.append(String(i))
+            var ignored = Annotations()
+            let ok = validate(node, items[i], annotations: &ignored, collect: false)
+            keywordPath.removeLast()
+            instancePath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+        }
+        if valid, collect { ann.itemPrefix = max(ann.itemPrefix, min(nodes.count, items.count)) }
+        return valid
+    }
+
+    private mutating func contains(_ node: SchemaNode, _ minimum: Int, _ maximum: Int?, _ items: [JSON], _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var matched: [Int] = []
+        for (i, item) in items.enumerated() {
+            var ignored = Annotations()
+            if probe(node, item, annotations: &ignored, collect: false) {
+                matched.append(i)
+                if !collect, maximum == nil, matched.count >= minimum { break }
+            }
+        }
+        if matched.count < minimum {
+            return fail(minimum == 1 ? "must contain at least one item matching the contains schema"
+                        : "must contain at least \(minimum) items matching the contains schema, got \(matched.count)")
+        }
+        if let maximum, matched.count > maximum {
+            return fail("must contain at most \(maximum) items matching the contains schema, got \(matched.count)")
+        }
+        if collect { ann.items.formUnion(matched) }
+        return true
+    }
+
+    private mutating func unique(_ items: [JSON]) -> Bool {
+        var seen: [JSON: Int] = [:]
+        for (i, item) in items.enumerated() {
+            if let first = seen.updateValue(i, forKey: item) {
+                return fail("items \(first) and \(i) are equal; items must be unique")
+            }
+        }
+        return true
+    }
+
+    /// Properties are visited in the instance's order, so errors come in document order.
+    private mutating func properties(_ map: [String: SchemaNode], _ object: JSONObject, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for (name, value) in object {
+            guard let node = map[name] else { continue }
+            if !property(name, value, node, &valid, &ann, collect) { return false }
+        }
+        return valid
+    }
+
+    private mutating func patternProperties(_ patterns: [(Pattern, SchemaNode)], _ object: JSONObject, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for (pattern, node) in patterns {
+            for (name, value) in object where pattern.matches(name) {
+                keywordPath.append(pattern.source)
+                let go = property(name, value, node, &valid, &ann, collect, addKey: false)
+                keywordPath.removeLast()
+                if !go { return false }
+            }
+        }
+        return valid
+    }
+
+    private mutating func additionalProperties(_ node: SchemaNode, _ known: Set<String>, _ patterns: [Pattern], _ object: JSONObject,
+                                               _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for (name, value) in object where !known.contains(name) && !patterns.contains(where: { $0.matches(name) }) {
+            if node.constant == false {
+                valid = false
+                report2("property \"\(name)\" is not allowed")
+                if shortCircuit { return false }
+                continue
+            }
+            instancePath.append(.key(name))
+            var ignored = Annotations()
+            let ok = validate(node, value, annotations: &ignored, collect: false)
+            instancePath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+            if collect { ann.properties.insert(name) }
+        }
+        return valid
+    }
+
+    private mutating func required(_ names: [String], _ object: JSONObject) -> Bool {
+        var valid = true
+        for name in names where !object.contains(name) {
+            valid = false
+            report2("missing required property \"\(name)\"")
+            if shortCircuit { return false }
+        }
+        return valid
+    }
+
+    private mutating func dependentRequired(_ dependencies: [(String, [String])], _ object: JSONObject) -> Bool {
+        var valid = true
+        for (name, required) in dependencies where object.contains(name) {
+            for other in required where !object.contains(other) {
+                valid = false
+                report2("property \"\(name)\" requires property \"\(other)\"")
+                if shortCircuit { return false }
+            }
+        }
+        return valid
+    }
+
+    private mutating func dependentSchemas(_ dependencies: [(String, SchemaNode)], _ object: JSONObject, _ instance: JSON,
+                                           _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for (name, node) in dependencies where object.contains(name) {
+            keywordPath.append(name)
+            let ok = validate(node, instance, annotations: &ann, collect: collect)
+            keywordPath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+        }
+        return valid
+    }
+
+    private mutating func propertyNames(_ node: SchemaNode, _ object: JSONObject) -> Bool {
+        var valid = true
+        for name in object.keys {
+            var ignored = Annotations()
+            if !probe(node, .string(name), annotations: &ignored, collect: false) {
+                valid = false
+                report2("property name \"\(name)\" does not match the propertyNames schema")
+                if shortCircuit { return false }
+            }
+        }
+        return valid
+    }
+
+    private mutating func allOf(_ nodes: [SchemaNode], _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var valid = true
+        for (i, node) in nodes.enumerated() {
+            keywordPath.append(String(i))
+            let ok = validate(node, instance, annotations: &ann, collect: collect)
+            keywordPath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+        }
+        return valid
+    }
+
+    private mutating func anyOf(_ nodes: [SchemaNode], _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var any = false
+        for (i, node) in nodes.enumerated() {
+            keywordPath.append(String(i))
+            let ok = probe(node, instance, annotations: &ann, collect: collect)
+            keywordPath.removeLast()
+            if ok {
+                any = true
+                if !collect { break }
+            }
+        }
+        if any { return true }
+        let summary = branchSummary(nodes, instance)
+        return fail("does not match any of the \(nodes.count) schemas in anyOf (\(summary))")
+    }
+
+    private mutating func oneOf(_ nodes: [SchemaNode], _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var matching: [Int] = []
+        var found = Annotations()
+        for (i, node) in nodes.enumerated() {
+            keywordPath.append(String(i))
+            var branch = Annotations()
+            let ok = probe(node, instance, annotations: &branch, collect: collect)
+            keywordPath.removeLast()
+            if ok {
+                matching.append(i)
+                found.merge(branch)
+                if matching.count > 1 { break }
+            }
+        }
+        if matching.count == 1 {
+            if collect { ann.merge(found) }
+            return true
+        }
+        let summary = matching.isEmpty ? branchSummary(nodes, instance) : ""
+        return fail(matching.isEmpty ? "does not match any of the \(nodes.count) schemas in oneOf (\(summary))"
+                    : "matches schemas \(matching[0]) and \(matching[1]) in oneOf; exactly one must match")
+    }
+
+    private mutating func conditional(_ ifNode: SchemaNode, _ thenNode: SchemaNode?, _ elseNode: SchemaNode?, _ instance: JSON,
+                                      _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        var condition = Annotations()
+        let holds = probe(ifNode, instance, annotations: &condition, collect: collect)
+        if holds, collect { ann.merge(condition) }
+        guard let branch = holds ? thenNode : elseNode else { return true }
+        keywordPath.removeLast()
+        keywordPath.append(holds ? "then" : "else")
+        return validate(branch, instance, annotations: &ann, collect: collect)
+    }
+
+    private mutating func unevaluatedProperties(_ node: SchemaNode, _ object: JSONObject, _ ann: inout Annotations) -> Bool {
+        var valid = true
+        for (name, value) in object where !ann.properties.contains(name) {
+            if node.constant == false {
+                valid = false
+                report2("property \"\(name)\" is not allowed (it is not evaluated by any other keyword)")
+                if shortCircuit { return false }
+                continue
+            }
+            instancePath.append(.key(name))
+            var ignored = Annotations()
+            let ok = validate(node, value, annotations: &ignored, collect: false)
+            instancePath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+        }
+        if valid { ann.allProperties = true }
+        return valid
+    }
+
+    private mutating func unevaluatedItems(_ node: SchemaNode, _ items: [JSON], _ ann: inout Annotations) -> Bool {
+        var valid = true
+        for i in ann.itemPrefix..<max(ann.itemPrefix, items.count) where !ann.items.contains(i) {
+            if node.constant == false {
+                valid = false
+                report2("item \(i) is not allowed (it is not evaluated by any other keyword)")
+                if shortCircuit { return false }
+                continue
+            }
+            instancePath.append(.index(i))
+            var ignored = Annotations()
+            let ok = validate(node, items[i], annotations: &ignored, collect: false)
+            instancePath.removeLast()
+            if !ok { valid = false; if shortCircuit { return false } }
+        }
+        if valid { ann.allItems = true }
+        return valid
+    }
+
+    /// Why each alternative failed, for an anyOf/oneOf message: run only when reporting,
+    /// after the fast check failed. At most two reasons per alternative.
+    private mutating func branchSummary(_ nodes: [SchemaNode], _ instance: JSON) -> String {
+        guard reporting else { return "" }
+        let saved = (errors, instancePath, keywordPath)
+        var parts: [String] = []
+        for node in nodes {
+            errors = []
+            instancePath = []
+            var ignored = Annotations()
+            _ = validate(node, instance, annotations: &ignored, collect: false)
+            let reasons = errors.prefix(2).map { $0.instanceLocation.isEmpty ? $0.message : "\($0.instanceLocation): \($0.message)" }
+            parts.append(reasons.joined(separator: ", ") + (errors.count > 2 ? ", ..." : ""))
+        }
+        (errors, instancePath, keywordPath) = saved
+        return parts.joined(separator: " | ")
     }
 
     /// Validate one property's value against `node`; returns false to stop at once.
     private mutating func property(_ name: String, _ value: JSON, _ node: SchemaNode, _ valid: inout Bool,
-                                   _ ann: inout Annotations, _ collect: Bool) -> Bool {
+                                   _ ann: inout Annotations, _ collect: Bool, addKey: Bool = true) -> Bool {
         instancePath.append(.key(name))
-        keywordPath.append(name)
+        if addKey { keywordPath.append(name) }
         var ignored = Annotations()
         let ok = validate(node, value, annotations: &ignored, collect: false)
-        keywordPath.removeLast()
+        if addKey { keywordPath.removeLast() }
         instancePath.removeLast()
         if collect { ann.properties.insert(name) }
         if !ok {

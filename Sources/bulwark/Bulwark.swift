@@ -9,5 +9,5 @@ struct Bulwark: ParsableCommand {
             Bulwark loads protectable, protection and bank plugins from shared libraries \
             through a stable C ABI (see docs/writing-plugins.md).
             """,
-        subcommands: [PluginCommand.self])
+        subcommands: [PluginCommand.self, SchemaCommand.self])
 }

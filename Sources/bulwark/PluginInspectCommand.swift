@@ -23,7 +23,7 @@ struct PluginInspectCommand: ParsableCommand {
     func run() throws {
         let library: LoadedLibrary
         do {
-            library = try PluginLoader(schemaCheck: SchemaCheck.check).load(path: file)
+            library = try PluginLoader().load(path: file)
         } catch {
             printError(error.description)
             throw ExitCode.failure

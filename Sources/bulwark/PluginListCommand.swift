@@ -21,7 +21,7 @@ struct PluginListCommand: ParsableCommand {
 
     func run() throws {
         let searchPath = PluginSearchPath(providerPaths: pluginPaths)
-        let registry = PluginRegistry.discover(searchPath, loader: PluginLoader(schemaCheck: SchemaCheck.check))
+        let registry = PluginRegistry.discover(searchPath, loader: PluginLoader())
         switch output {
         case .json:
             printJSON([

@@ -98,6 +98,12 @@ import TestSupport
             "\(path): protection \"bad-protection\" options schema for * must be a JSON object or boolean, got number")
     }
 
+    @Test func schemaThatFailsItsMetaSchema() throws {
+        let path = try build("SCHEMA_INVALID")
+        #expect(loadError(path)?.description ==
+            "\(path): protection \"bad-protection\" options schema for * is not a valid JSON Schema: /type: does not match any of the 2 schemas in anyOf (must be one of \"array\", \"boolean\", \"integer\", \"null\", \"number\", \"object\", \"string\"; got \"objekt\" | expected an array, got string \"objekt\")")
+    }
+
     @Test func schemaRejectedByTheSchemaCheck() throws {
         let path = try build("SCHEMA_VALID")
         let loader = PluginLoader(schemaCheck: { schema in schema["type"] == "object" ? "type must not be object here" : nil })

@@ -1,4 +1,5 @@
 import BulwarkJSON
+import BulwarkSchema
 import CBulwarkPlugin
 import Glibc
 import Synchronization
@@ -12,9 +13,16 @@ public final class PluginLoader: Sendable {
     private let cache = Mutex<[String: Result<LoadedLibrary, PluginLoadError>]>([:])
     private let schemaCheck: @Sendable (JSON) -> String?
 
-    /// `schemaCheck` returns a reason when a published JSON Schema is not a valid schema.
-    public init(schemaCheck: @escaping @Sendable (JSON) -> String? = { _ in nil }) {
+    /// `schemaCheck` returns a reason when a published JSON Schema is not a valid schema;
+    /// by default a schema must validate against its draft's meta-schema (2020-12 when it
+    /// names none) and compile.
+    public init(schemaCheck: @escaping @Sendable (JSON) -> String? = PluginLoader.metaSchemaCheck) {
         self.schemaCheck = schemaCheck
+    }
+
+    @Sendable public static func metaSchemaCheck(_ schema: JSON) -> String? {
+        let problems = JSONSchema.problems(with: schema)
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
     /// The ABI version this host speaks.

@@ -2,7 +2,7 @@
  * bad_plugin.c — libraries that are wrong in one way each, for the loader's tests.
  * Compile with exactly one -D of: MISSING_SYMBOL, ABI_MAJOR, INIT_ERROR, NULL_DESCRIPTOR,
  * NULL_TABLE, NULL_ENTRY, SHORT_ENTRY, MISSING_FUNCTION, SCHEMA_NOT_JSON, SCHEMA_NOT_OBJECT,
- * SCHEMA_VALID, DUPLICATE_A, DUPLICATE_B, GOOD.
+ * SCHEMA_VALID, SCHEMA_INVALID, DUPLICATE_A, DUPLICATE_B, GOOD.
  */
 #include "bulwark_plugin.h"
 
@@ -48,6 +48,8 @@ static bulwark_protection protection = {
     .resource_types = any_type,
 #ifdef SCHEMA_NOT_JSON
     .schemas_json = "{\"*\": {\"options\": {\"type\": \"object\",}}}",
+#elif defined(SCHEMA_INVALID)
+    .schemas_json = "{\"*\": {\"options\": {\"type\": \"objekt\"}}}",
 #elif defined(SCHEMA_NOT_OBJECT)
     .schemas_json = "{\"*\": {\"options\": 42}}",
 #else
@@ -84,7 +86,7 @@ static bulwark_plugin_descriptor descriptor = {
     .protectables = table,
     .protectable_count = 1,
 #endif
-#if defined(SCHEMA_NOT_JSON) || defined(SCHEMA_NOT_OBJECT) || defined(SCHEMA_VALID)
+#if defined(SCHEMA_NOT_JSON) || defined(SCHEMA_NOT_OBJECT) || defined(SCHEMA_VALID) || defined(SCHEMA_INVALID)
     .protections = protections,
     .protection_count = 1,
 #endif

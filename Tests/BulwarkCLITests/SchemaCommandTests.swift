@@ -1,0 +1,72 @@
+import BulwarkJSON
+import Foundation
+import Testing
+import TestSupport
+
+/// `bulwark schema validate`: output lines and exit codes.
+@Suite struct SchemaCommandTests {
+    let directory: URL
+
+    init() throws {
+        directory = try TestSupport.temporaryDirectory("schema-cli")
+        try write("schema.json", #"{"type":"object","properties":{"image":{"type":"string"},"n":{"$ref":"common.json#/$defs/count"}},"required":["image"]}"#)
+        try write("common.json", #"{"$defs":{"count":{"type":"integer","minimum":3}}}"#)
+        try write("ok.json", #"{"image":"nginx","n":5}"#)
+        try write("bad.json", #"{"image":null,"n":1}"#)
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @Test func oneLinePerInstanceAndExitCodes() throws {
+        let all = try TestSupport.bulwark(["schema", "validate", "--schema", path("schema.json"), path("ok.json"), path("bad.json")])
+        #expect(all.status == 1)
+        #expect(all.stdout == """
+            \(path("ok.json")): valid
+            \(path("bad.json")): invalid: /image: expected a string, got null; /n: must be at least 3, got 1
+
+            """)
+        let good = try TestSupport.bulwark(["schema", "validate", "--schema", path("schema.json"), path("ok.json")])
+        #expect(good.status == 0)
+    }
+
+    @Test func jsonLinesOnStandardInputWithJSONOutput() throws {
+        let result = try TestSupport.bulwark(["schema", "validate", "--schema", path("schema.json"), "-", "--output", "json"],
+                                             stdin: "{\"image\":\"a\"}\n\n{\"n\":2}\n")
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n").map { try? JSON.parse(String($0)) }
+        #expect(lines.count == 2)
+        #expect(lines[0]?["instance"] == "-:1")
+        #expect(lines[0]?["valid"] == true)
+        #expect(lines[1]?["instance"] == "-:3")
+        #expect(lines[1]?["errors"]?[0]?["message"] == "missing required property \"image\"")
+        #expect(lines[1]?["errors"]?[1]?["keywordLocation"] == "/properties/n/$ref/minimum")
+    }
+
+    @Test func invalidSchemaExitsTwo() throws {
+        try write("broken.json", #"{"type": 12}"#)
+        let result = try TestSupport.bulwark(["schema", "validate", "--schema", path("broken.json"), path("ok.json")])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("error: \(path("broken.json")): not a valid JSON Schema: /type: does not match any of the 2 schemas in anyOf"))
+        try write("notjson.json", "{")
+        let notJSON = try TestSupport.bulwark(["schema", "validate", "--schema", path("notjson.json"), path("ok.json")])
+        #expect(notJSON.status == 2)
+        #expect(notJSON.stderr == "error: \(path("notjson.json")): not valid JSON: line 1, column 2: unexpected end of input; expected a member name\n")
+    }
+
+    @Test func draftOptionAndFormatAssertion() throws {
+        try write("d4.json", #"{"maximum": 5, "exclusiveMaximum": true, "format": "ipv4"}"#)
+        try write("five.json", "5")
+        try write("ip.json", #""999.1.1.1""#)
+        let draft4 = try TestSupport.bulwark(["schema", "validate", "--schema", path("d4.json"), "--draft", "4", path("five.json")])
+        #expect(draft4.stdout == "\(path("five.json")): invalid: (root): must be less than 5, got 5\n")
+        let formats = try TestSupport.bulwark(["schema", "validate", "--schema", path("d4.json"), "--draft", "4", "--assert-format", path("ip.json")])
+        #expect(formats.stdout == "\(path("ip.json")): invalid: (root): is not a valid ipv4: \"999.1.1.1\"\n")
+        let badDraft = try TestSupport.bulwark(["schema", "validate", "--schema", path("d4.json"), "--draft", "5", path("five.json")])
+        #expect(badDraft.status == 64)
+        #expect(badDraft.stderr.contains("--draft must be 4, 7 or 2020-12 (got 5)"))
+    }
+}
