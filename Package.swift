@@ -45,6 +45,10 @@ let package = Package(
             dependencies: ["BulwarkCore", "BulwarkSchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
+        // Benchmarks (executables that print figures; see docs/benchmarks.md).
+        .executableTarget(name: "bulwark-schema-bench", dependencies: ["BulwarkSchema"], path: "Benchmarks/SchemaBench",
+                          swiftSettings: strict),
+
         // Shipped plugins.
         plugin("BulwarkNoop", directory: "Noop"),
 

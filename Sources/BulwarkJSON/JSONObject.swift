@@ -1,49 +1,83 @@
 /// A JSON object: members in insertion order, looked up by key.
 ///
-/// Equality and hashing ignore the order, as JSON's data model says `{"a":1,"b":2}` and
-/// `{"b":2,"a":1}` are the same object.
-public struct JSONObject: Sendable, Hashable, Sequence {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSON] = [:]
+/// Members live in one array, iterated without allocation; objects of more than eight
+/// members also keep a hash index for lookup. Equality and hashing ignore the order, as
+/// JSON's data model says `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same object.
+public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
+    public typealias Element = (key: String, value: JSON)
+
+    private var entries: ContiguousArray<Element> = []
+    private var index: [String: Int]?
+
+    private static let indexThreshold = 8
 
     public init() {}
 
     public init(_ members: [(String, JSON)]) {
+        entries.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { entries.count }
+    public subscript(position: Int) -> Element { entries[position] }
+
+    public var keys: [String] { entries.map(\.key) }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for i in entries.indices where entries[i].key.utf8Equal(key) { return i }
+        return nil
+    }
 
     public subscript(key: String) -> JSON? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let i = position(of: key) {
+                    entries[i].value = newValue
+                } else {
+                    entries.append((key, newValue))
+                    if index != nil {
+                        index![key] = entries.count - 1
+                    } else if entries.count > Self.indexThreshold {
+                        rebuildIndex()
+                    }
+                }
+            } else if let i = position(of: key) {
+                entries.remove(at: i)
+                if index != nil { rebuildIndex() }
             }
         }
     }
 
-    public func contains(_ key: String) -> Bool { storage[key] != nil }
-
-    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSON)> {
-        var index = 0
-        let keys = self.keys
-        let storage = self.storage
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            return (keys[index], storage[keys[index]]!)
-        }
+    private mutating func rebuildIndex() {
+        var built: [String: Int] = [:]
+        built.reserveCapacity(entries.count)
+        for (i, entry) in entries.enumerated() { built[entry.key] = i }
+        index = built
     }
 
+    public func contains(_ key: String) -> Bool { position(of: key) != nil }
+
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.entries.count == rhs.entries.count else { return false }
+        for (key, value) in lhs.entries {
+            guard let other = rhs[key], other == value else { return false }
+        }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        // Order-independent: combine per-member hashes commutatively.
+        var combined = 0
+        for (key, value) in entries {
+            var h = Hasher()
+            for byte in key.utf8 { h.combine(byte) }
+            h.combine(value)
+            combined ^= h.finalize()
+        }
+        hasher.combine(entries.count)
+        hasher.combine(combined)
     }
 }

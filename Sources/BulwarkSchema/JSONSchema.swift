@@ -66,6 +66,8 @@ public struct JSONSchema: Sendable {
 
     /// Every way `instance` fails the schema (or only the first, when asked).
     public func validate(_ instance: JSON, stopAtFirstError: Bool = false) -> ValidationResult {
+        // Most instances are valid: check fast first, and build messages only on failure.
+        if isValid(instance) { return ValidationResult(errors: []) }
         var evaluation = Evaluation(dynamicNodes: dynamicNodes, stopAtFirst: stopAtFirstError)
         var annotations = Annotations()
         _ = evaluation.validate(root, instance, annotations: &annotations, collect: false)

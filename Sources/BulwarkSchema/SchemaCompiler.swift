@@ -220,7 +220,7 @@ final class SchemaCompiler {
             }
             // Objects.
             let properties = try schemaMap("properties")
-            if let properties { add("properties", .properties(Dictionary(properties, uniquingKeysWith: { a, _ in a }))) }
+            if let properties { add("properties", .properties(NameMap(properties))) }
             var patterns: [(Pattern, SchemaNode)] = []
             if let map = try schemaMap("patternProperties") {
                 for (source, node) in map { patterns.append((try pattern("patternProperties", source), node)) }
@@ -228,7 +228,7 @@ final class SchemaCompiler {
             }
             if o["additionalProperties"] != nil {
                 add("additionalProperties", .additionalProperties(try sub("additionalProperties"),
-                                                                  known: Set((properties ?? []).map(\.0)),
+                                                                  known: NameMap((properties ?? []).map { ($0.0, ()) }),
                                                                   patterns: patterns.map(\.0)))
             }
             // `dependencies` is drafts 4-7's; later drafts split it, and it is still honoured

@@ -99,9 +99,9 @@ enum Keyword {
     case maxItems(Int)
     case minItems(Int)
     case uniqueItems
-    case properties([String: SchemaNode])
+    case properties(NameMap<SchemaNode>)
     case patternProperties([(Pattern, SchemaNode)])
-    case additionalProperties(SchemaNode, known: Set<String>, patterns: [Pattern])
+    case additionalProperties(SchemaNode, known: NameMap<Void>, patterns: [Pattern])
     case required([String])
     case dependentRequired([(String, [String])])
     case dependentSchemas([(String, SchemaNode)])
@@ -115,4 +115,24 @@ enum Keyword {
     case conditional(if: SchemaNode, then: SchemaNode?, else: SchemaNode?)
     case unevaluatedProperties(SchemaNode)
     case unevaluatedItems(SchemaNode)
+}
+
+/// Values by property name: a linear scan for a few names (faster than hashing), a hash
+/// table for many.
+struct NameMap<Value> {
+    private let names: [String]
+    private let values: [Value]
+    private let index: [String: Int]?
+
+    init(_ pairs: [(String, Value)]) {
+        names = pairs.map(\.0)
+        values = pairs.map(\.1)
+        index = pairs.count > 8 ? Dictionary(pairs.enumerated().map { ($1.0, $0) }, uniquingKeysWith: { a, _ in a }) : nil
+    }
+
+    subscript(name: String) -> Value? {
+        if let index { return index[name].map { values[$0] } }
+        for i in names.indices where names[i].utf8Equal(name) { return values[i] }
+        return nil
+    }
 }

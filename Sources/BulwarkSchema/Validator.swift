@@ -51,6 +51,12 @@ struct Evaluation {
         self.stopAtFirst = stopAtFirst
     }
 
+    // Paths are kept only while reporting: the fast path never builds them.
+    @inline(__always) mutating func enterKeyword(_ name: String) { if reporting { keywordPath.append(name) } }
+    @inline(__always) mutating func leaveKeyword() { if reporting { keywordPath.removeLast() } }
+    @inline(__always) mutating func enterInstance(_ token: PathToken) { if reporting { instancePath.append(token) } }
+    @inline(__always) mutating func leaveInstance() { if reporting { instancePath.removeLast() } }
+
     /// Stop evaluating the current schema after a failure?
     var shortCircuit: Bool { !reporting || (stopAtFirst && !errors.isEmpty) }
 
@@ -82,9 +88,9 @@ struct Evaluation {
         var local = Annotations()
         var valid = true
         for keyword in node.keywords {
-            keywordPath.append(keyword.name)
+            enterKeyword(keyword.name)
             let ok = evaluate(keyword, instance, &local, collect)
-            keywordPath.removeLast()
+            leaveKeyword()
             if !ok {
                 valid = false
                 if shortCircuit { return false }
@@ -231,10 +237,10 @@ struct Evaluation {
     private mutating func items(_ node: SchemaNode, _ start: Int, _ items: [JSON], _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
         for i in start..<items.count {
-            instancePath.append(.index(i))
+            enterInstance(.index(i))
             var ignored = Annotations()
             let ok = validate(node, items[i], annotations: &ignored, collect: false)
-            instancePath.removeLast()
+            leaveInstance()
             if !ok { valid = false; if shortCircuit { return false } }
         }
         if valid, collect { ann.allItems = true }
@@ -244,12 +250,12 @@ struct Evaluation {
     private mutating func tuple(_ nodes: [SchemaNode], _ items: [JSON], _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
         for (i, node) in nodes.enumerated() where i < items.count {
-            instancePath.append(.index(i))
-            keywordPath.append(String(i))
+            enterInstance(.index(i))
+            enterKeyword(String(i))
             var ignored = Annotations()
             let ok = validate(node, items[i], annotations: &ignored, collect: false)
-            keywordPath.removeLast()
-            instancePath.removeLast()
+            leaveKeyword()
+            leaveInstance()
             if !ok { valid = false; if shortCircuit { return false } }
         }
         if valid, collect { ann.itemPrefix = max(ann.itemPrefix, min(nodes.count, items.count)) }
@@ -287,7 +293,7 @@ struct Evaluation {
     }
 
     /// Properties are visited in the instance's order, so errors come in document order.
-    private mutating func properties(_ map: [String: SchemaNode], _ object: JSONObject, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+    private mutating func properties(_ map: NameMap<SchemaNode>, _ object: JSONObject, _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
         for (name, value) in object {
             guard let node = map[name] else { continue }
@@ -300,29 +306,29 @@ struct Evaluation {
         var valid = true
         for (pattern, node) in patterns {
             for (name, value) in object where pattern.matches(name) {
-                keywordPath.append(pattern.source)
+                enterKeyword(pattern.source)
                 let go = property(name, value, node, &valid, &ann, collect, addKey: false)
-                keywordPath.removeLast()
+                leaveKeyword()
                 if !go { return false }
             }
         }
         return valid
     }
 
-    private mutating func additionalProperties(_ node: SchemaNode, _ known: Set<String>, _ patterns: [Pattern], _ object: JSONObject,
+    private mutating func additionalProperties(_ node: SchemaNode, _ known: NameMap<Void>, _ patterns: [Pattern], _ object: JSONObject,
                                                _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
-        for (name, value) in object where !known.contains(name) && !patterns.contains(where: { $0.matches(name) }) {
+        for (name, value) in object where known[name] == nil && !patterns.contains(where: { $0.matches(name) }) {
             if node.constant == false {
                 valid = false
                 report2("property \"\(name)\" is not allowed")
                 if shortCircuit { return false }
                 continue
             }
-            instancePath.append(.key(name))
+            enterInstance(.key(name))
             var ignored = Annotations()
             let ok = validate(node, value, annotations: &ignored, collect: false)
-            instancePath.removeLast()
+            leaveInstance()
             if !ok { valid = false; if shortCircuit { return false } }
             if collect { ann.properties.insert(name) }
         }
@@ -355,9 +361,9 @@ struct Evaluation {
                                            _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
         for (name, node) in dependencies where object.contains(name) {
-            keywordPath.append(name)
+            enterKeyword(name)
             let ok = validate(node, instance, annotations: &ann, collect: collect)
-            keywordPath.removeLast()
+            leaveKeyword()
             if !ok { valid = false; if shortCircuit { return false } }
         }
         return valid
@@ -379,9 +385,9 @@ struct Evaluation {
     private mutating func allOf(_ nodes: [SchemaNode], _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
         for (i, node) in nodes.enumerated() {
-            keywordPath.append(String(i))
+            enterKeyword(String(i))
             let ok = validate(node, instance, annotations: &ann, collect: collect)
-            keywordPath.removeLast()
+            leaveKeyword()
             if !ok { valid = false; if shortCircuit { return false } }
         }
         return valid
@@ -390,9 +396,9 @@ struct Evaluation {
     private mutating func anyOf(_ nodes: [SchemaNode], _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var any = false
         for (i, node) in nodes.enumerated() {
-            keywordPath.append(String(i))
+            enterKeyword(String(i))
             let ok = probe(node, instance, annotations: &ann, collect: collect)
-            keywordPath.removeLast()
+            leaveKeyword()
             if ok {
                 any = true
                 if !collect { break }
@@ -407,10 +413,10 @@ struct Evaluation {
         var matching: [Int] = []
         var found = Annotations()
         for (i, node) in nodes.enumerated() {
-            keywordPath.append(String(i))
+            enterKeyword(String(i))
             var branch = Annotations()
             let ok = probe(node, instance, annotations: &branch, collect: collect)
-            keywordPath.removeLast()
+            leaveKeyword()
             if ok {
                 matching.append(i)
                 found.merge(branch)
@@ -432,8 +438,8 @@ struct Evaluation {
         let holds = probe(ifNode, instance, annotations: &condition, collect: collect)
         if holds, collect { ann.merge(condition) }
         guard let branch = holds ? thenNode : elseNode else { return true }
-        keywordPath.removeLast()
-        keywordPath.append(holds ? "then" : "else")
+        leaveKeyword()
+        enterKeyword(holds ? "then" : "else")
         return validate(branch, instance, annotations: &ann, collect: collect)
     }
 
@@ -446,10 +452,10 @@ struct Evaluation {
                 if shortCircuit { return false }
                 continue
             }
-            instancePath.append(.key(name))
+            enterInstance(.key(name))
             var ignored = Annotations()
             let ok = validate(node, value, annotations: &ignored, collect: false)
-            instancePath.removeLast()
+            leaveInstance()
             if !ok { valid = false; if shortCircuit { return false } }
         }
         if valid { ann.allProperties = true }
@@ -465,10 +471,10 @@ struct Evaluation {
                 if shortCircuit { return false }
                 continue
             }
-            instancePath.append(.index(i))
+            enterInstance(.index(i))
             var ignored = Annotations()
             let ok = validate(node, items[i], annotations: &ignored, collect: false)
-            instancePath.removeLast()
+            leaveInstance()
             if !ok { valid = false; if shortCircuit { return false } }
         }
         if valid { ann.allItems = true }
@@ -496,12 +502,12 @@ struct Evaluation {
     /// Validate one property's value against `node`; returns false to stop at once.
     private mutating func property(_ name: String, _ value: JSON, _ node: SchemaNode, _ valid: inout Bool,
                                    _ ann: inout Annotations, _ collect: Bool, addKey: Bool = true) -> Bool {
-        instancePath.append(.key(name))
-        if addKey { keywordPath.append(name) }
+        enterInstance(.key(name))
+        if addKey { enterKeyword(name) }
         var ignored = Annotations()
         let ok = validate(node, value, annotations: &ignored, collect: false)
-        if addKey { keywordPath.removeLast() }
-        instancePath.removeLast()
+        if addKey { leaveKeyword() }
+        leaveInstance()
         if collect { ann.properties.insert(name) }
         if !ok {
             valid = false
