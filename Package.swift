@@ -38,6 +38,7 @@ let package = Package(
         // Swift modules, bottom up.
         .target(name: "BulwarkJSON", swiftSettings: strict),
         .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON"], swiftSettings: strict),
+        .target(name: "BulwarkYAML", dependencies: ["BulwarkJSON", "CYAML"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema"], swiftSettings: strict),
         .executableTarget(
@@ -55,6 +56,7 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "BulwarkJSONTests", dependencies: ["BulwarkJSON"], swiftSettings: strict),
+        .testTarget(name: "BulwarkYAMLTests", dependencies: ["BulwarkYAML"], swiftSettings: strict),
         .testTarget(name: "BulwarkSchemaTests", dependencies: ["BulwarkSchema", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
