@@ -24,6 +24,8 @@ let package = Package(
         .executable(name: "bulwark", targets: ["bulwark"]),
         .library(name: "BulwarkPluginKit", targets: ["BulwarkPluginKit"]),
         .library(name: "BulwarkNoop", type: .dynamic, targets: ["BulwarkNoop"]),
+        .library(name: "BulwarkSQLiteBank", type: .dynamic, targets: ["BulwarkSQLiteBank"]),
+        .library(name: "BulwarkDirectoryBank", type: .dynamic, targets: ["BulwarkDirectoryBank"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +41,7 @@ let package = Package(
         .target(name: "BulwarkJSON", swiftSettings: strict),
         .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkYAML", dependencies: ["BulwarkJSON", "CYAML"], swiftSettings: strict),
+        .target(name: "BulwarkSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema"], swiftSettings: strict),
         .executableTarget(
@@ -52,13 +55,17 @@ let package = Package(
 
         // Shipped plugins.
         plugin("BulwarkNoop", directory: "Noop"),
+        plugin("BulwarkSQLiteBank", directory: "SQLiteBank", dependencies: ["BulwarkSQLite"]),
+        plugin("BulwarkDirectoryBank", directory: "DirectoryBank"),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "BankConformance", dependencies: ["BulwarkCore", "BulwarkJSON"], path: "Tests/BankConformance",
+                swiftSettings: strict),
         .testTarget(name: "BulwarkJSONTests", dependencies: ["BulwarkJSON"], swiftSettings: strict),
         .testTarget(name: "BulwarkYAMLTests", dependencies: ["BulwarkYAML"], swiftSettings: strict),
         .testTarget(name: "BulwarkSchemaTests", dependencies: ["BulwarkSchema", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport"],
+        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport", "BankConformance"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkJSON", "TestSupport"], swiftSettings: strict),
     ]

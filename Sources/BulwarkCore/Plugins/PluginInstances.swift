@@ -183,10 +183,10 @@ public final class BankInstance: @unchecked Sendable {
 
     deinit { entry.table.pointee.destroy?(instance) }
 
-    private var t: bulwark_bank { entry.table.pointee }
+    fileprivate var t: bulwark_bank { entry.table.pointee }
 
     @discardableResult
-    private func invoke(_ what: String, _ body: (OpaquePointer) -> bulwark_status) throws(PluginCallError) -> PluginCall {
+    fileprivate func invoke(_ what: String, _ body: (OpaquePointer) -> bulwark_status) throws(PluginCallError) -> PluginCall {
         let call = PluginCall(pluginName: entry.name)
         try call.check(call.withCall(body), what)
         return call
@@ -251,6 +251,44 @@ public final class BankInstance: @unchecked Sendable {
             throw error
         }
         try invoke("commit \(key)") { h in t.writer_commit(h, writer) }
+    }
+
+    /// An open piece-by-piece write; the object appears on `commit`.
+    public final class Writer {
+        let bank: BankInstance
+        let key: String
+        var handle: UnsafeMutableRawPointer?
+
+        init(bank: BankInstance, key: String, handle: UnsafeMutableRawPointer?) {
+            self.bank = bank
+            self.key = key
+            self.handle = handle
+        }
+
+        deinit { abort() }
+
+        public func append(_ bytes: UnsafeRawBufferPointer) throws(PluginCallError) {
+            let h = handle
+            try bank.invoke("write \(key)") { c in bank.t.writer_append(c, h, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) }
+        }
+
+        public func commit() throws(PluginCallError) {
+            let h = handle
+            handle = nil
+            try bank.invoke("commit \(key)") { c in bank.t.writer_commit(c, h) }
+        }
+
+        public func abort() {
+            guard let h = handle else { return }
+            handle = nil
+            bank.t.writer_abort(h)
+        }
+    }
+
+    public func openWriter(_ key: String) throws(PluginCallError) -> Writer {
+        var writer: UnsafeMutableRawPointer?
+        try invoke("open \(key) for writing") { h in t.writer_open(h, instance, key, &writer) }
+        return Writer(bank: self, key: key, handle: writer)
     }
 
     public func acquireLease(_ name: String, owner: String, ttl: UInt32) throws(PluginCallError) {

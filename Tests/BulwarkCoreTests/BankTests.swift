@@ -1,0 +1,72 @@
+import BankConformance
+import BulwarkCore
+import BulwarkJSON
+import Foundation
+import Testing
+import TestSupport
+
+/// The shipped banks (and the C example's memory bank) pass the conformance suite.
+@Suite struct BankTests {
+    static func shippedBank(_ product: String, configuration: JSON) throws -> Bank {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin(product))
+        return Bank(try BankInstance(try #require(library.banks.first), configuration: configuration))
+    }
+
+    @Test func sqliteBankConforms() throws {
+        let directory = try TestSupport.temporaryDirectory("sqlite-bank")
+        let bank = try Self.shippedBank("BulwarkSQLiteBank", configuration: ["path": .string(directory.appendingPathComponent("bank.sqlite").path)])
+        try BankConformance(bank: bank).runAll()
+    }
+
+    @Test func directoryBankConforms() throws {
+        let directory = try TestSupport.temporaryDirectory("directory-bank")
+        let bank = try Self.shippedBank("BulwarkDirectoryBank", configuration: ["path": .string(directory.path)])
+        try BankConformance(bank: bank).runAll()
+        // Temporary files of aborted writes are gone too.
+        let leftovers = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String }.filter { $0.contains("~tmp-") }
+        #expect(leftovers == [])
+    }
+
+    @Test func cExampleMemoryBankConforms() throws {
+        let output = try TestSupport.temporaryDirectory("c-bank").appendingPathComponent("libexample.so")
+        try TestSupport.compilePlugin(["Plugins/CExample/example_plugin.c"], output: output)
+        let library = try PluginLoader().load(path: output.path)
+        let bank = Bank(try BankInstance(try #require(library.banks.first)))
+        try BankConformance(bank: bank).runAll(largeObjectMiB: 8)
+    }
+
+    @Test func sqliteBankReopensWithItsData() throws {
+        let path = try TestSupport.temporaryDirectory("sqlite-reopen").appendingPathComponent("bank.sqlite").path
+        do {
+            let bank = try Self.shippedBank("BulwarkSQLiteBank", configuration: ["path": .string(path)])
+            try bank.putJSON("/checkpoints/x/index.json", ["id": "x"])
+        }
+        let again = try Self.shippedBank("BulwarkSQLiteBank", configuration: ["path": .string(path)])
+        #expect(try again.getJSON("/checkpoints/x/index.json") == ["id": "x"])
+    }
+
+    @Test func sqliteBankRefusesBadOptions() throws {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSQLiteBank"))
+        let entry = try #require(library.banks.first)
+        #expect(throws: PluginCallError(plugin: "bulwark-sqlite-bank", status: 3, message: "option \"path\" is required")) {
+            try BankInstance(entry, configuration: [:])
+        }
+    }
+
+    @Test func sectionsConfineAndProtect() throws {
+        let directory = try TestSupport.temporaryDirectory("section")
+        let bank = try Self.shippedBank("BulwarkDirectoryBank", configuration: ["path": .string(directory.path)])
+        let section = BankSection(bank: bank, prefix: "/checkpoints/c1/resource-data/r1", readOnly: false)
+        try Array("data".utf8).withUnsafeBytes { b in try section.put("saved/a.json", b) }
+        #expect(try bank.get("/checkpoints/c1/resource-data/r1/saved/a.json") == Array("data".utf8))
+        #expect(try section.list(prefix: "", marker: nil, limit: 0, descending: false) == ["saved/a.json"])
+        #expect(throws: PluginCallError(plugin: "host", status: 3, message: "invalid bank key \"/checkpoints/c1/resource-data/r1/../../r2/x\": \".\" and \"..\" parts are not allowed")) {
+            try section.get("../../r2/x", offset: 0, length: 0)
+        }
+        let readOnly = BankSection(bank: bank, prefix: "/checkpoints/c1/resource-data/r1", readOnly: true)
+        #expect(try readOnly.get("saved/a.json", offset: 0, length: 0) == Array("data".utf8))
+        #expect(throws: PluginCallError(plugin: "host", status: 5, message: "the bank section is read-only during restore and verify")) {
+            try readOnly.delete("saved/a.json")
+        }
+    }
+}
