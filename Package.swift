@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "BulwarkNoop", type: .dynamic, targets: ["BulwarkNoop"]),
         .library(name: "BulwarkSQLiteBank", type: .dynamic, targets: ["BulwarkSQLiteBank"]),
         .library(name: "BulwarkDirectoryBank", type: .dynamic, targets: ["BulwarkDirectoryBank"]),
+        .library(name: "BulwarkSimulation", type: .dynamic, targets: ["BulwarkSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,7 +44,8 @@ let package = Package(
         .target(name: "BulwarkYAML", dependencies: ["BulwarkJSON", "CYAML"], swiftSettings: strict),
         .target(name: "BulwarkSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
-        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema"], swiftSettings: strict),
+        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkSQLite"],
+                swiftSettings: strict),
         .executableTarget(
             name: "bulwark",
             dependencies: ["BulwarkCore", "BulwarkSchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -57,6 +59,7 @@ let package = Package(
         plugin("BulwarkNoop", directory: "Noop"),
         plugin("BulwarkSQLiteBank", directory: "SQLiteBank", dependencies: ["BulwarkSQLite"]),
         plugin("BulwarkDirectoryBank", directory: "DirectoryBank"),
+        plugin("BulwarkSimulation", directory: "Simulation"),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),

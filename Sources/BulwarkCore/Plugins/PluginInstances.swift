@@ -82,22 +82,28 @@ public enum HookName: String, Sendable, CaseIterable {
     case complete = "on_complete"
 }
 
-/// What a hook is told (see bulwark_hook_args).
+/// What a hook is told (see bulwark_hook_args), as the JSON text handed to the plugin;
+/// the engine serialises each value once per run or resource, not once per call.
 public struct HookArguments: Sendable {
-    public var resource: JSON
-    public var parameters: JSON
+    public var resource: String
+    public var parameters: String
     public var checkpointID: String
     public var providerID: String
     public var restoreID: String?
-    public var checkpoint: JSON
+    public var checkpoint: String
 
-    public init(resource: JSON, parameters: JSON, checkpointID: String, providerID: String, restoreID: String? = nil, checkpoint: JSON) {
+    public init(resource: String, parameters: String, checkpointID: String, providerID: String, restoreID: String? = nil, checkpoint: String) {
         self.resource = resource
         self.parameters = parameters
         self.checkpointID = checkpointID
         self.providerID = providerID
         self.restoreID = restoreID
         self.checkpoint = checkpoint
+    }
+
+    public init(resource: JSON, parameters: JSON, checkpointID: String, providerID: String, restoreID: String? = nil, checkpoint: JSON) {
+        self.init(resource: resource.serialized(), parameters: parameters.serialized(), checkpointID: checkpointID,
+                  providerID: providerID, restoreID: restoreID, checkpoint: checkpoint.serialized())
     }
 }
 
@@ -140,9 +146,9 @@ public final class ProtectionInstance: @unchecked Sendable {
     public func run(_ operation: Operation, _ hook: HookName, _ arguments: HookArguments, services: CallServices) throws(PluginCallError) {
         guard let function = hookFunction(operation, hook) else { return }
         let call = services.makeCall(entry.name)
-        let resource = arguments.resource.serialized()
-        let parameters = arguments.parameters.serialized()
-        let checkpoint = arguments.checkpoint.serialized()
+        let resource = arguments.resource
+        let parameters = arguments.parameters
+        let checkpoint = arguments.checkpoint
         let status: bulwark_status = call.withCall { handle in
             resource.withCString { r in
                 parameters.withCString { p in

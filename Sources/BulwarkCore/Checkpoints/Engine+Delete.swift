@@ -1,0 +1,61 @@
+import BulwarkJSON
+import Foundation
+
+extension Engine {
+    /// Delete a checkpoint: run the delete flow (each plugin removes what it made, e.g.
+    /// backups), then remove the checkpoint's objects and index entries. On failure the
+    /// checkpoint stays, `error-deleting`, with the reason.
+    public func delete(_ id: String, cancellation: CancellationFlag = CancellationFlag()) throws(EngineError) {
+        var checkpoint = try self.checkpoint(id)
+        guard [CheckpointStatus.available.rawValue, CheckpointStatus.error.rawValue, CheckpointStatus.errorDeleting.rawValue]
+            .contains(checkpoint.status) else {
+            throw EngineError("checkpoint \(id) is \(checkpoint.status); only available, error or error-deleting checkpoints can be deleted")
+        }
+        let graph = try checkpoint.graph()
+        let (plugins, parameters) = try prepare(graph, parameters: JSONObject(), kind: "", origin: "delete")
+        let lease: OwnerLease
+        do {
+            lease = try OwnerLease(bank: bank, owner: ownerID, ttl: UInt32(provider.config.leaseTTL))
+            try bank.putJSON(BankLayout.unfinished + id, ["owner_id": .string(ownerID), "operation": "delete"])
+            checkpoint.set("status", .string(CheckpointStatus.deleting.rawValue))
+            checkpoint.set("owner_id", .string(ownerID))
+            try bank.putJSON(BankLayout.index(id), checkpoint.json)
+        } catch {
+            throw fail(error)
+        }
+        defer { lease.release() }
+        let result = runFlow(.delete, graph: graph, plugins: plugins, parameters: parameters, checkpoint: checkpoint,
+                             restoreID: nil, newResources: nil, cancellation: cancellation, statusPrefix: "delete-")
+        do {
+            if let error = result.error {
+                checkpoint.set("status", .string(CheckpointStatus.errorDeleting.rawValue))
+                checkpoint.set("error", .string(error))
+                try bank.putJSON(BankLayout.index(id), checkpoint.json)
+                try bank.delete(BankLayout.unfinished + id)
+                throw EngineError("deleting checkpoint \(id) failed: \(error)")
+            }
+            // Remove everything: the data, the indices, then the index object and the marker.
+            let keys = try bank.listAll(prefix: BankLayout.checkpoint(id) + "/resource-data/")
+            let pool = WorkerPool(threads: concurrency, name: "bulwark-delete")
+            let bank = self.bank
+            let failures = pool.map(keys) { key -> String? in
+                do { try bank.delete(key); return nil } catch { return "\(error)" }
+            }.compactMap { $0 }
+            pool.shutdown()
+            if let first = failures.first { throw EngineError("removing the objects of checkpoint \(id): \(first)") }
+            let stamp = checkpoint.json["index_name"]?.stringValue ?? ""
+            let date = checkpoint.createdAt
+            for key in [BankLayout.byProvider(provider.id, checkpoint.projectID) + stamp,
+                        BankLayout.byDate(date) + "\(checkpoint.projectID)/\(stamp)",
+                        BankLayout.byPlan(checkpoint.planID, checkpoint.projectID) + stamp] where !stamp.isEmpty {
+                try bank.delete(key)
+            }
+            try bank.delete(BankLayout.index(id))
+            try bank.delete(BankLayout.unfinished + id)
+        } catch let error as Bank.Failure {
+            throw fail(error)
+        } catch {
+            throw error as! EngineError
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import BulwarkJSON
+import BulwarkSchema
+import Foundation
+import Synchronization
+
+/// What the engine tells its user while it works.
+public protocol EngineObserver: Sendable {
+    /// A flow advanced: `done` of `total` resources finished, `failed` of them failed.
+    func progress(operation: Operation, done: Int, total: Int, failed: Int)
+    /// A plugin's log line.
+    func log(plugin: String, level: PluginLogLevel, message: String)
+}
+
+/// Protect, list, show, delete and restore checkpoints of one provider.
+///
+/// Every method blocks; plugin calls and bank I/O run on the engine's worker threads.
+public final class Engine: Sendable {
+    public let provider: Provider
+    /// This process's identity as a checkpoint owner.
+    public let ownerID: String
+    public let concurrency: Int
+    let observer: (any EngineObserver)?
+    private let schemas = Mutex<[String: JSONSchema]>([:])
+
+    public init(provider: Provider, concurrency: Int? = nil, observer: (any EngineObserver)? = nil) {
+        self.provider = provider
+        self.concurrency = max(1, concurrency ?? provider.config.concurrency)
+        self.observer = observer
+        ownerID = UUID().uuidString.lowercased()
+    }
+
+    var bank: Bank { provider.bank }
+
+    // MARK: Validation
+
+    /// A compiled plugin schema, once per plugin, kind and type.
+    func schema(_ plugin: ProtectionInstance, _ kind: String, _ type: String) throws(EngineError) -> JSONSchema? {
+        let key = "\(plugin.entry.name)|\(kind)|\(type)"
+        if let cached = schemas.withLock({ $0[key] }) { return cached }
+        guard let json = plugin.entry.schema(kind, for: type) else { return nil }
+        let compiled: JSONSchema
+        do { compiled = try JSONSchema(json) } catch {
+            throw EngineError("\(plugin.entry.name): its \(kind) schema for \(type) does not compile: \(error)")
+        }
+        schemas.withLock { $0[key] = compiled }
+        return compiled
+    }
+
+    /// The plugin of every node, and its parameters validated against the plugin's
+    /// `kind` schema ("options" or "restore"); each error names the resource, the
+    /// parameters key and the reason.
+    func prepare(_ graph: ResourceGraph, parameters: JSONObject, kind: String, origin: String) throws(EngineError) -> (plugins: [ProtectionInstance], parameters: [String]) {
+        var problems: [String] = []
+        // Every key must name a type the provider handles, and `type#id` a resource of the graph.
+        for (key, _) in parameters {
+            let type = key.split(separator: "#", maxSplits: 1).first.map(String.init) ?? key
+            if provider.protection(for: type) == nil {
+                problems.append("\(origin) key \"\(key)\": no protection plugin of provider \(provider.id) handles \(type)")
+            } else if key.contains("#"), graph.node(Resource.Key(type: type, id: String(key.dropFirst(type.count + 1)))) == nil {
+                problems.append("\(origin) key \"\(key)\": no such resource in the graph")
+            }
+        }
+        var plugins: [ProtectionInstance] = []
+        var texts: [String] = []
+        plugins.reserveCapacity(graph.count)
+        texts.reserveCapacity(graph.count)
+        var checked: [String: String?] = [:]  // "type|params" -> problem
+        for resource in graph.nodes {
+            guard let plugin = provider.protection(for: resource.type) else {
+                problems.append("\(resource): no protection plugin of provider \(provider.id) handles \(resource.type)")
+                continue
+            }
+            let merged = Parameters.merged(parameters, resource)
+            let text = merged.serialized()
+            let own = parameters.contains(resource.type + "#" + resource.id)
+            let memo = own ? nil : "\(resource.type)|\(text)"
+            if let memo, let known = checked[memo] {
+                if let known { problems.append("\(resource): \(known)") }
+            } else {
+                var problem: String?
+                if let schema = try schema(plugin, kind, resource.type) {
+                    let errors = schema.validate(merged).errors
+                    if !errors.isEmpty {
+                        let key = own ? "\(resource.type)#\(resource.id)" : resource.type
+                        problem = "\(origin) key \"\(key)\" for \(plugin.entry.name): " + errors.map(\.description).joined(separator: "; ")
+                    }
+                }
+                if let memo { checked[memo] = problem }
+                if let problem { problems.append("\(resource): \(problem)") }
+            }
+            plugins.append(plugin)
+            texts.append(text)
+        }
+        if !problems.isEmpty {
+            let shown = problems.prefix(20).joined(separator: "\n  ")
+            throw EngineError("invalid \(origin):\n  \(shown)\(problems.count > 20 ? "\n  ... and \(problems.count - 20) more" : "")")
+        }
+        return (plugins, texts)
+    }
+
+    /// Build the plan's graph with the engine's workers.
+    public func graph(for plan: Plan, cancellation: CancellationFlag? = nil) throws(EngineError) -> ResourceGraph {
+        let pool = WorkerPool(threads: concurrency, name: "bulwark-graph")
+        defer { pool.shutdown() }
+        return try GraphBuilder.build(plan.resources, provider: provider, pool: pool, cancellation: cancellation)
+    }
+
+    func fail(_ error: Bank.Failure) -> EngineError { EngineError("bank \(bank.pluginName): \(error)") }
+
+    // MARK: Crash recovery
+
+    /// Mark `error` (or `error-deleting`) every unfinished run whose owner's lease has
+    /// expired: its engine crashed or was killed. Returns the checkpoint ids marked.
+    @discardableResult
+    public func recoverOrphans() throws(EngineError) -> [String] {
+        let markers: [String]
+        do { markers = try bank.listAll(prefix: BankLayout.unfinished) } catch { throw fail(error) }
+        var recovered: [String] = []
+        for marker in markers {
+            let id = String(marker.dropFirst(BankLayout.unfinished.count))
+            do {
+                guard let info = try bank.getJSON(marker), let owner = info["owner_id"]?.stringValue else {
+                    try bank.delete(marker)
+                    continue
+                }
+                if let lease = try bank.checkLease(OwnerLease.name(owner)), lease.valid { continue }
+                if var checkpoint = try bank.getJSON(BankLayout.index(id)).map(Checkpoint.init) {
+                    let deleting = checkpoint.status == CheckpointStatus.deleting.rawValue
+                    if checkpoint.status == CheckpointStatus.protecting.rawValue || deleting {
+                        checkpoint.set("status", .string(deleting ? CheckpointStatus.errorDeleting.rawValue : CheckpointStatus.error.rawValue))
+                        checkpoint.set("error", .string("the engine that ran it (owner \(owner)) stopped before it finished; its lease expired"))
+                        try bank.putJSON(BankLayout.index(id), checkpoint.json)
+                        recovered.append(id)
+                    }
+                }
+                try bank.delete(marker)
+            } catch {
+                throw fail(error)
+            }
+        }
+        return recovered
+    }
+}
+
+/// The restore's map of original id to new id, shared by every hook of one restore.
+final class NewResourcesMap: NewResourcesService {
+    private let map = Mutex<[String: String]>([:])
+    func set(_ oldID: String, _ newID: String) { map.withLock { $0[oldID] = newID } }
+    func get(_ oldID: String) -> String? { map.withLock { $0[oldID] } }
+    var all: [String: String] { map.withLock { $0 } }
+}
+
+/// Forwards plugin logs to the engine's observer.
+struct ObserverEvents: PluginEventSink {
+    let observer: any EngineObserver
+    func log(plugin: String, level: PluginLogLevel, message: String) { observer.log(plugin: plugin, level: level, message: message) }
+    func progress(plugin: String, fraction: Double, message: String?) {}
+}

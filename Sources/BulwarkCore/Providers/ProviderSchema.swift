@@ -1,0 +1,56 @@
+// The provider file's schema, built into the binary so providers validate wherever it
+// runs. It must equal schemas/provider.schema.json (a test checks).
+enum ProviderSchema {
+    static let text = ###"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Bulwark provider",
+  "description": "One provider: its plugins, its bank, and their options. See README, Providers.",
+  "type": "object",
+  "required": ["id", "name", "bank"],
+  "properties": {
+    "id": {
+      "description": "Stable identifier; part of bank keys, so letters, digits and _ . - only.",
+      "type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "minLength": 1, "maxLength": 128
+    },
+    "name": {"type": "string", "minLength": 1},
+    "description": {"type": "string"},
+    "enabled": {"type": "boolean", "default": true},
+    "plugin_path": {
+      "description": "Directories or library files searched for plugins before BULWARK_PLUGIN_PATH and the build's output.",
+      "type": "array", "items": {"type": "string", "minLength": 1}
+    },
+    "concurrency": {
+      "description": "How many hooks may run at once (the command's --concurrency overrides it).",
+      "type": "integer", "minimum": 1, "maximum": 4096, "default": 16
+    },
+    "lease_ttl": {
+      "description": "Seconds an engine's lease lasts without renewal; after a crash, checkpoints it owned are marked error once it expires.",
+      "type": "integer", "minimum": 2, "maximum": 86400, "default": 30
+    },
+    "protectables": {
+      "description": "Options for protectable plugins, by resource type. Types not named here run with empty options.",
+      "type": "object", "additionalProperties": {"type": "object"}
+    },
+    "plugins": {
+      "description": "The protection plugins, by the name their library declares (or an alias such as Karbor's karbor-noop-protection-plugin).",
+      "type": "array", "minItems": 1,
+      "items": {
+        "oneOf": [
+          {"type": "string", "minLength": 1},
+          {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": {"name": {"type": "string", "minLength": 1}, "options": {"type": "object"}}
+          }
+        ]
+      }
+    },
+    "bank": {
+      "type": "object", "required": ["plugin"], "additionalProperties": false,
+      "properties": {"plugin": {"type": "string", "minLength": 1}, "options": {"type": "object"}}
+    }
+  },
+  "additionalProperties": false
+}
+"""###
+}
