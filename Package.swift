@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "BulwarkSQLiteBank", type: .dynamic, targets: ["BulwarkSQLiteBank"]),
         .library(name: "BulwarkDirectoryBank", type: .dynamic, targets: ["BulwarkDirectoryBank"]),
         .library(name: "BulwarkSimulation", type: .dynamic, targets: ["BulwarkSimulation"]),
+        .library(name: "BulwarkDemo", type: .dynamic, targets: ["BulwarkDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,7 @@ let package = Package(
         plugin("BulwarkSQLiteBank", directory: "SQLiteBank", dependencies: ["BulwarkSQLite"]),
         plugin("BulwarkDirectoryBank", directory: "DirectoryBank"),
         plugin("BulwarkSimulation", directory: "Simulation"),
+        plugin("BulwarkDemo", directory: "Demo"),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),

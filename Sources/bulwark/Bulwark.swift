@@ -9,5 +9,6 @@ struct Bulwark: ParsableCommand {
             Bulwark loads protectable, protection and bank plugins from shared libraries \
             through a stable C ABI (see docs/writing-plugins.md).
             """,
-        subcommands: [PluginCommand.self, SchemaCommand.self])
+        subcommands: [ProviderCommand.self, ProtectableCommand.self, GraphCommand.self, CheckpointCommand.self,
+                      ProtectCommand.self, RestoreCommand.self, PluginCommand.self, SchemaCommand.self])
 }

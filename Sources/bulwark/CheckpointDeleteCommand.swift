@@ -1,0 +1,22 @@
+import ArgumentParser
+import BulwarkCore
+
+struct CheckpointDeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a checkpoint: run the delete flow, then remove its objects and indices.",
+        discussion: "On failure the checkpoint is kept, error-deleting, with the reason; run delete again to retry.")
+
+    @OptionGroup var options: EngineOptions
+    @Option(help: "The provider id (default: look in every provider).") var provider: String?
+    @Argument(help: "The checkpoint id.") var id: String
+
+    func run() throws {
+        let (engine, checkpoint) = try find(id, provider: provider, options: options)
+        let flag = CancellationFlag()
+        let signals = Interrupts.cancelling(flag)
+        try engine.delete(checkpoint.id, cancellation: flag)
+        withExtendedLifetime(signals) {}
+        options.emit(["id": .string(checkpoint.id), "status": "deleted"]) { "deleted \(checkpoint.id)\n" }
+    }
+}
