@@ -1,7 +1,29 @@
+import BulwarkCore
+import Glibc
 import ArgumentParser
 
 @main
 struct Bulwark: ParsableCommand {
+    /// Errors of the engine and of configuration files print as one `error:` line and
+    /// exit 1; usage errors keep ArgumentParser's usage text.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as EngineError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as ConfigError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "bulwark",
         abstract: "Karbor-style data protection: plugins, providers, checkpoints and restores.",

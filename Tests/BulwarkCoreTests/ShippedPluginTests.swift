@@ -46,3 +46,17 @@ import TestSupport
         #expect(registry.problems.isEmpty)
     }
 }
+
+/// The provider schema built into the binary is the one published in schemas/.
+@Suite struct ProviderSchemaTests {
+    @Test func builtInSchemaMatchesThePublishedFile() throws {
+        let published = try JSON.parse(try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("schemas/provider.schema.json"), encoding: .utf8))
+        #expect(published == ProviderConfig.publishedSchema)
+    }
+
+    @Test func shippedProviderFilesAreValid() throws {
+        let directory = ProviderDirectory.load(TestSupport.packageRoot.appendingPathComponent("providers").path)
+        #expect(directory.problems == [])
+        #expect(directory.providers.map(\.id).contains("demo"))
+    }
+}

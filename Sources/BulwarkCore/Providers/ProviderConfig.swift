@@ -26,6 +26,9 @@ public struct ProviderConfig: Sendable {
         public var pointer: String
     }
 
+    /// The provider file's JSON Schema, as schemas/provider.schema.json publishes it.
+    public static var publishedSchema: JSON { (try? JSON.parse(ProviderSchema.text)) ?? .null }
+
     static let schema: JSONSchema = {
         do { return try JSONSchema(text: ProviderSchema.text) } catch { fatalError("the built-in provider schema does not compile: \(error)") }
     }()
