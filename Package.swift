@@ -53,6 +53,8 @@ let package = Package(
             swiftSettings: strict),
 
         // Benchmarks (executables that print figures; see docs/benchmarks.md).
+        .executableTarget(name: "bulwark-bench", dependencies: ["BulwarkCore", "BulwarkJSON"], path: "Benchmarks/EngineBench",
+                          swiftSettings: strict),
         .executableTarget(name: "bulwark-schema-bench", dependencies: ["BulwarkSchema"], path: "Benchmarks/SchemaBench",
                           swiftSettings: strict),
 

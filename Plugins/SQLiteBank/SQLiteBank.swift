@@ -5,6 +5,10 @@ import Synchronization
 
 /// The embedded default bank: one SQLite database file (WAL, synchronous=FULL).
 ///
+/// Blobs live in rowid tables, keys in their own indices: in a WITHOUT ROWID table a
+/// key search copies every overflowing row it passes, blob and all, and a multi-megabyte
+/// checkpoint index made every write slow (see docs/benchmarks.md).
+///
 /// Small objects are stored inline; objects written in pieces are stored as chunks with
 /// their byte offsets, so ranged reads touch only the chunks they need. An object appears
 /// only when its transaction commits, so a crash never leaves a half-written object
@@ -57,9 +61,9 @@ final class SQLiteStore: @unchecked Sendable {
         self.busyTimeout = busyTimeout
         let writer = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeout)
         try writer.execute("""
-            CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB, updated_at REAL NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS chunks (key TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (key, offset)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS uploads (upload TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (upload, offset)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB, updated_at REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS chunks (key TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (key, offset));
+            CREATE TABLE IF NOT EXISTS uploads (upload TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (upload, offset));
             CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID;
             """)
         // Pieces of uploads abandoned by a crash more than a day ago are garbage.

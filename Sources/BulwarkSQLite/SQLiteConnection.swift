@@ -25,6 +25,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
+        try execute("PRAGMA cache_size=-65536")
     }
 
     deinit {

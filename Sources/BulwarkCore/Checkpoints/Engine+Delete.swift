@@ -24,8 +24,16 @@ extension Engine {
             throw fail(error)
         }
         defer { lease.release() }
+        // Only failures are recorded: on success everything under the checkpoint goes.
+        let bank = self.bank
+        let nodes = graph.nodes
         let result = runFlow(.delete, graph: graph, plugins: plugins, parameters: parameters, checkpoint: checkpoint,
-                             restoreID: nil, newResources: nil, cancellation: cancellation, statusPrefix: "delete-")
+                             restoreID: nil, newResources: nil, cancellation: cancellation, statusPrefix: "delete-",
+                             record: { node, outcome in
+                                 guard !outcome.ok else { return }
+                                 try? bank.putJSON(BankLayout.resourceData(id, nodes[node]) + "/delete-status",
+                                                   ["status": "error", "reason": .string(outcome.message ?? "")])
+                             })
         do {
             if let error = result.error {
                 checkpoint.set("status", .string(CheckpointStatus.errorDeleting.rawValue))
@@ -37,7 +45,6 @@ extension Engine {
             // Remove everything: the data, the indices, then the index object and the marker.
             let keys = try bank.listAll(prefix: BankLayout.checkpoint(id) + "/resource-data/")
             let pool = WorkerPool(threads: concurrency, name: "bulwark-delete")
-            let bank = self.bank
             let failures = pool.map(keys) { key -> String? in
                 do { try bank.delete(key); return nil } catch { return "\(error)" }
             }.compactMap { $0 }

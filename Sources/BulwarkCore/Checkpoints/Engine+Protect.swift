@@ -6,12 +6,13 @@ extension Engine {
     /// and its indices, run the protect flow, and end with the checkpoint `available`, or
     /// `error` with the first failure. Returns the checkpoint either way; throws only when
     /// nothing was started (invalid plan, graph error, bank unreachable).
-    public func protect(_ plan: Plan, cancellation: CancellationFlag = CancellationFlag(),
+    public func protect(_ plan: Plan, graph prebuilt: ResourceGraph? = nil, cancellation: CancellationFlag = CancellationFlag(),
                         checkpointID: String = UUID().uuidString.lowercased()) throws(EngineError) -> Checkpoint {
         if !plan.providerID.isEmpty, plan.providerID != provider.id {
             throw EngineError("the plan is for provider \(plan.providerID), not \(provider.id)")
         }
-        let graph = try self.graph(for: plan, cancellation: cancellation)
+        let graph: ResourceGraph
+        if let prebuilt { graph = prebuilt } else { graph = try self.graph(for: plan, cancellation: cancellation) }
         let (plugins, parameters) = try prepare(graph, parameters: plan.parameters, kind: "options", origin: "plan parameters")
 
         let now = Date()

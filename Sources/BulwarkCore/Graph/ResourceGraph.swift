@@ -27,7 +27,8 @@ public struct ResourceGraph: Sendable {
     }
 
     mutating func link(parent: Int, child: Int) {
-        guard !children[parent].contains(child) else { return }
+        // A child's parents are few; a parent's children may be 100,000 (a project's pods).
+        guard !parents[child].contains(parent) else { return }
         children[parent].append(child)
         parents[child].append(parent)
     }

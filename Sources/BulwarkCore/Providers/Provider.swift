@@ -12,6 +12,8 @@ public final class Provider: Sendable {
     /// In the order the provider file lists them.
     public let protections: [ProtectionInstance]
     public let bank: Bank
+    /// Protectables by the parent type they depend on, computed once.
+    let dependents: [String: [ProtectableInstance]]
 
     public var id: String { config.id }
 
@@ -77,6 +79,11 @@ public final class Provider: Sendable {
         self.protectables = protectables
         self.protections = protections
         self.bank = bank
+        var dependents: [String: [ProtectableInstance]] = [:]
+        for p in protectables.values.sorted(by: { $0.entry.resourceType < $1.entry.resourceType }) {
+            for parent in p.entry.parentTypes { dependents[parent, default: []].append(p) }
+        }
+        self.dependents = dependents
     }
 
     /// The protection plugin for a type: the one naming it, else one taking every type.
@@ -86,7 +93,7 @@ public final class Provider: Sendable {
 
     /// The protectables whose parent types include `type`.
     public func dependentProtectables(of type: String) -> [ProtectableInstance] {
-        protectables.values.filter { $0.entry.parentTypes.contains(type) }.sorted { $0.entry.resourceType < $1.entry.resourceType }
+        dependents[type] ?? []
     }
 
     /// Karbor's extended_info_schema: options, restore and saved_info schemas by resource
