@@ -231,3 +231,54 @@ import TestSupport
         #expect(after.stderr.contains("checkpoint \(id) was left unfinished by a stopped engine; marked error"))
     }
 }
+
+/// A bad library on one provider's plugin path disables only that provider.
+@Suite struct BadLibraryInProviderTests {
+    @Test func onlyTheProviderThatNeedsItIsDisabled() throws {
+        let directory = try TestSupport.temporaryDirectory("bad-in-provider")
+        let providers = directory.appendingPathComponent("providers")
+        let plugins = directory.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let bad = plugins.appendingPathComponent("libbad.so")
+        try TestSupport.compilePlugin(["Tests/BulwarkCoreTests/Fixtures/bad_plugin.c"], defines: ["ABI_MAJOR", "SCHEMA_VALID"], output: bad)
+        try """
+            id: needs-bad
+            name: Needs the bad library
+            plugin_path: [\(plugins.path)]
+            plugins: [bad-protection]
+            bank: {plugin: sqlite, options: {path: \(directory.appendingPathComponent("a.sqlite").path)}}
+            """.write(to: providers.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try """
+            id: fine
+            name: Fine
+            plugin_path: [\(plugins.path)]
+            protectables: {Sim::Project: {}}
+            plugins: [bulwark-sim-protection]
+            bank: {plugin: sqlite, options: {path: \(directory.appendingPathComponent("b.sqlite").path)}}
+            """.write(to: providers.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["BULWARK_PROVIDERS"] = providers.path
+        let broken = try TestSupport.bulwark(["provider", "show", "needs-bad"], environment: environment)
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("\(providers.path)/a.yaml:4:11: no protection plugin named bad-protection"))
+        #expect(broken.stderr.contains("\(bad.path): built for plugin ABI 2.3; this host speaks 1.0"))
+        let fine = try TestSupport.bulwark(["provider", "show", "fine", "--output", "json"], environment: environment)
+        #expect(fine.status == 0, "\(fine.stderr)")
+        #expect(try JSON.parse(fine.stdout)["protectables"] == ["Sim::Project"])
+    }
+
+    @Test func everyShippedLibraryInspects() throws {
+        let libraries = try FileManager.default.contentsOfDirectory(atPath: TestSupport.buildDirectory.path)
+            .filter { $0.hasPrefix("libBulwark") && $0.hasSuffix(".so") }
+        #expect(Set(libraries).isSuperset(of: ["libBulwarkNoop.so", "libBulwarkSQLiteBank.so", "libBulwarkDirectoryBank.so",
+                                                "libBulwarkDemo.so", "libBulwarkSimulation.so"]))
+        for library in libraries {
+            let result = try TestSupport.bulwark(["plugin", "inspect", TestSupport.buildDirectory.appendingPathComponent(library).path, "--output", "json"])
+            #expect(result.status == 0, "\(library): \(result.stderr)")
+            let json = try JSON.parse(result.stdout)
+            #expect(json["abi_version"] == "1.0")
+            #expect(json["protectables"] != nil && json["protections"] != nil && json["banks"] != nil)
+        }
+    }
+}
