@@ -228,15 +228,19 @@ struct JSONParser {
         let quote = index
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII needs no UTF-8 validation (and the generic
+        // validating initialiser is slow enough to show in profiles).
+        var ascii = true
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if ascii { return String(decoding: slice, as: UTF8.self) }
                 if let s = String(validating: slice, as: UTF8.self) { return s }
                 throw error("invalid UTF-8 in a string", at: start)
             }
+            if b >= 0x80 { ascii = false }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("control character U+\(hex4(UInt32(b))) must be escaped in a string") }
             index += 1

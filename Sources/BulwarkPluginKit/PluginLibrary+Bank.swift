@@ -10,8 +10,8 @@ func makeBank(_ type: any BankPlugin.Type, _ host: UnsafePointer<bulwark_host>) 
     p.pointee.config_schema = cString(type.configSchema)
     p.pointee.plugin_data = Unmanaged.passRetained(TypeBox<any BankPlugin.Type>(type, host)).toOpaque()
     p.pointee.create = { call, pluginData, config, instance in
-        createInstance(call, pluginData, config, instance) { (type: any BankPlugin.Type, configuration, context) in
-            try type.init(configuration: configuration, context: context)
+        createInstance(call, pluginData, config, instance) { (type: any BankPlugin.Type, configuration, context, host) in
+            InstanceBox(bank: try type.init(configuration: configuration, context: context), host: host)
         }
     }
     p.pointee.destroy = { destroyInstance($0) }
@@ -23,31 +23,31 @@ func makeBank(_ type: any BankPlugin.Type, _ host: UnsafePointer<bulwark_host>) 
     }
     p.pointee.writer_open = { call, instance, key, writerOut in
         withBank(call, instance) { bank in
-            let box = InstanceBox<Any>.from(instance)
+            let box = InstanceBox.from(instance)
             let writer = try bank.openWriter(String(cString: key!))
-            writerOut?.pointee = Unmanaged.passRetained(InstanceBox<Any>(writer, box.host)).toOpaque()
+            writerOut?.pointee = Unmanaged.passRetained(InstanceBox(writer: writer, host: box.host)).toOpaque()
             return nil
         }
     }
     p.pointee.writer_append = { call, writer, data, length in
-        let box = InstanceBox<Any>.from(writer)
+        let box = InstanceBox.from(writer)
         return guarded(call, box.host) {
-            try (box.value as! any BankObjectWriter).append(UnsafeRawBufferPointer(start: data, count: length))
+            try box.writer!.append(UnsafeRawBufferPointer(start: data, count: length))
         }
     }
     p.pointee.writer_commit = { call, writer in
-        let box = Unmanaged<InstanceBox<Any>>.fromOpaque(writer!).takeRetainedValue()
-        return guarded(call, box.host) { try (box.value as! any BankObjectWriter).commit() }
+        let box = Unmanaged<InstanceBox>.fromOpaque(writer!).takeRetainedValue()
+        return guarded(call, box.host) { try box.writer!.commit() }
     }
     p.pointee.writer_abort = { writer in
         guard let writer else { return }
-        let box = Unmanaged<InstanceBox<Any>>.fromOpaque(writer).takeRetainedValue()
-        (box.value as! any BankObjectWriter).abort()
+        let box = Unmanaged<InstanceBox>.fromOpaque(writer).takeRetainedValue()
+        box.writer!.abort()
     }
     p.pointee.get = { call, instance, key, offset, length in
-        let box = InstanceBox<Any>.from(instance)
+        let box = InstanceBox.from(instance)
         return guarded(call, box.host) {
-            let bytes = try (box.value as! any BankPlugin).get(String(cString: key!), offset: offset, length: length)
+            let bytes = try box.bank!.get(String(cString: key!), offset: offset, length: length)
             _ = bytes.withUnsafeBufferPointer { box.host.pointee.result_append(call, $0.baseAddress, $0.count) }
         }
     }
@@ -102,9 +102,9 @@ func makeBank(_ type: any BankPlugin.Type, _ host: UnsafePointer<bulwark_host>) 
 
 private func withBank(_ call: OpaquePointer?, _ instance: UnsafeMutableRawPointer?,
                       _ body: (any BankPlugin) throws -> JSON?) -> bulwark_status {
-    let box = InstanceBox<Any>.from(instance)
+    let box = InstanceBox.from(instance)
     return guarded(call, box.host) {
-        if let result = try body(box.value as! any BankPlugin) { appendResult(call, box.host, result) }
+        if let result = try body(box.bank!) { appendResult(call, box.host, result) }
     }
 }
 

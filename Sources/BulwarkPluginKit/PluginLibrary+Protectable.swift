@@ -9,8 +9,8 @@ func makeProtectable(_ type: any Protectable.Type, _ host: UnsafePointer<bulwark
     p.pointee.config_schema = cString(type.configSchema)
     p.pointee.plugin_data = Unmanaged.passRetained(TypeBox<any Protectable.Type>(type, host)).toOpaque()
     p.pointee.create = { call, pluginData, config, instance in
-        createInstance(call, pluginData, config, instance) { (type: any Protectable.Type, configuration, context) in
-            try type.init(configuration: configuration, context: context)
+        createInstance(call, pluginData, config, instance) { (type: any Protectable.Type, configuration, context, host) in
+            InstanceBox(protectable: try type.init(configuration: configuration, context: context), host: host)
         }
     }
     p.pointee.destroy = { destroyInstance($0) }
@@ -36,9 +36,9 @@ func makeProtectable(_ type: any Protectable.Type, _ host: UnsafePointer<bulwark
 
 private func withProtectable(_ call: OpaquePointer?, _ instance: UnsafeMutableRawPointer?,
                              _ body: (any Protectable, borrowing PluginContext) throws -> JSON) -> bulwark_status {
-    let box = InstanceBox<Any>.from(instance)
+    let box = InstanceBox.from(instance)
     return guarded(call, box.host) {
         let context = PluginContext(call: call, host: box.host)
-        appendResult(call, box.host, try body(box.value as! any Protectable, context))
+        appendResult(call, box.host, try body(box.protectable!, context))
     }
 }

@@ -13,8 +13,8 @@ func makeProtection(_ type: any ProtectionPlugin.Type, _ host: UnsafePointer<bul
     p.pointee.config_schema = cString(type.configSchema)
     p.pointee.plugin_data = Unmanaged.passRetained(TypeBox<any ProtectionPlugin.Type>(type, host)).toOpaque()
     p.pointee.create = { call, pluginData, config, instance in
-        createInstance(call, pluginData, config, instance) { (type: any ProtectionPlugin.Type, configuration, context) in
-            try type.init(configuration: configuration, context: context)
+        createInstance(call, pluginData, config, instance) { (type: any ProtectionPlugin.Type, configuration, context, host) in
+            InstanceBox(protection: try type.init(configuration: configuration, context: context), host: host)
         }
     }
     p.pointee.destroy = { destroyInstance($0) }
@@ -63,7 +63,7 @@ private let hookThunks: [OperationKind: HookThunks] = [
 
 private func runHook(_ kind: OperationKind, _ hook: Hook, _ call: OpaquePointer?, _ instance: UnsafeMutableRawPointer?,
                      _ args: UnsafePointer<bulwark_hook_args>?) -> bulwark_status {
-    let box = InstanceBox<Any>.from(instance)
+    let box = InstanceBox.from(instance)
     return guarded(call, box.host) {
         guard let args else { throw PluginError.invalidArgument("no hook arguments") }
         let a = args.pointee
@@ -74,8 +74,8 @@ private func runHook(_ kind: OperationKind, _ hook: Hook, _ call: OpaquePointer?
             checkpointID: string(a.checkpoint_id),
             providerID: string(a.provider_id),
             restoreID: a.restore_id.map { String(cString: $0) },
-            checkpoint: try parseArgument(a.checkpoint_json, "the checkpoint"))
+            checkpointText: a.checkpoint_json.map { String(cString: $0) } ?? "{}")
         let context = PluginContext(call: call, host: box.host)
-        try (box.value as! any ProtectionPlugin).run(kind, hook, input: input, context: context)
+        try box.protection!.run(kind, hook, input: input, context: context)
     }
 }

@@ -88,17 +88,26 @@ final class TypeBox<T>: @unchecked Sendable {
     }
 }
 
-/// What an instance pointer refers to.
-final class InstanceBox<T>: @unchecked Sendable {
-    let value: T
+/// What an instance pointer refers to: the plugin value, typed (no generic metadata or
+/// dynamic cast on the hot path of every call), and the host table.
+final class InstanceBox: @unchecked Sendable {
+    let protectable: (any Protectable)?
+    let protection: (any ProtectionPlugin)?
+    let bank: (any BankPlugin)?
+    let writer: (any BankObjectWriter)?
     let host: UnsafePointer<bulwark_host>
-    init(_ value: T, _ host: UnsafePointer<bulwark_host>) {
-        self.value = value
+
+    init(protectable: (any Protectable)? = nil, protection: (any ProtectionPlugin)? = nil, bank: (any BankPlugin)? = nil,
+         writer: (any BankObjectWriter)? = nil, host: UnsafePointer<bulwark_host>) {
+        self.protectable = protectable
+        self.protection = protection
+        self.bank = bank
+        self.writer = writer
         self.host = host
     }
 
-    static func from(_ p: UnsafeMutableRawPointer?) -> InstanceBox<T> {
-        Unmanaged<InstanceBox<T>>.fromOpaque(p!).takeUnretainedValue()
+    static func from(_ p: UnsafeMutableRawPointer?) -> InstanceBox {
+        Unmanaged<InstanceBox>.fromOpaque(p!).takeUnretainedValue()
     }
 }
 
@@ -134,17 +143,17 @@ func parseArgument(_ text: UnsafePointer<CChar>?, _ what: String) throws(PluginE
 
 func createInstance<T>(_ call: OpaquePointer?, _ pluginData: UnsafeMutableRawPointer?, _ config: UnsafePointer<CChar>?,
                        _ instance: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
-                       _ make: (T, JSON, borrowing PluginContext) throws -> Any) -> bulwark_status {
+                       _ make: (T, JSON, borrowing PluginContext, UnsafePointer<bulwark_host>) throws -> InstanceBox) -> bulwark_status {
     let box = Unmanaged<TypeBox<T>>.fromOpaque(pluginData!).takeUnretainedValue()
     return guarded(call, box.host) {
         let configuration = try parseArgument(config, "the configuration")
         let context = PluginContext(call: call, host: box.host)
-        let value = try make(box.type, configuration, context)
-        instance?.pointee = Unmanaged.passRetained(InstanceBox<Any>(value, box.host)).toOpaque()
+        let value = try make(box.type, configuration, context, box.host)
+        instance?.pointee = Unmanaged.passRetained(value).toOpaque()
     }
 }
 
 func destroyInstance(_ instance: UnsafeMutableRawPointer?) {
     guard let instance else { return }
-    Unmanaged<InstanceBox<Any>>.fromOpaque(instance).release()
+    Unmanaged<InstanceBox>.fromOpaque(instance).release()
 }

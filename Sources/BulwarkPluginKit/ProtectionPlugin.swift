@@ -46,8 +46,9 @@ public struct HookInput: Sendable {
     public var providerID: String
     /// Set during a restore only.
     public var restoreID: String?
-    /// The checkpoint's index object.
-    public var checkpoint: JSON
+    /// The checkpoint's index object (without its resource graph), parsed when asked for.
+    public var checkpoint: JSON { (try? JSON.parse(checkpointText)) ?? .null }
+    let checkpointText: String
 }
 
 /// A protection plugin: protects, restores, deletes (and verifies) resources of the types
