@@ -317,11 +317,19 @@ struct Evaluation {
 
     private mutating func additionalProperties(_ node: SchemaNode, _ known: NameMap<Void>, _ patterns: [Pattern], _ object: JSONObject,
                                                _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        let extra = object.filter { member in known[member.key] == nil && !patterns.contains { $0.matches(member.key) } }
+        if collect { ann.properties.formUnion(extra.map { $0.key }) }
+        return leftoverProperties(node, extra, "is not allowed")
+    }
+
+    /// Validate each leftover property (additional or unevaluated) against `node`; a
+    /// `false` schema names each property in one message instead of "false schema" errors.
+    private mutating func leftoverProperties(_ node: SchemaNode, _ members: [JSONObject.Element], _ why: String) -> Bool {
         var valid = true
-        for (name, value) in object where known[name] == nil && !patterns.contains(where: { $0.matches(name) }) {
+        for (name, value) in members {
             if node.constant == false {
                 valid = false
-                report2("property \"\(name)\" is not allowed")
+                report2("property \"\(name)\" \(why)")
                 if shortCircuit { return false }
                 continue
             }
@@ -330,7 +338,6 @@ struct Evaluation {
             let ok = validate(node, value, annotations: &ignored, collect: false)
             leaveInstance()
             if !ok { valid = false; if shortCircuit { return false } }
-            if collect { ann.properties.insert(name) }
         }
         return valid
     }
@@ -444,20 +451,8 @@ struct Evaluation {
     }
 
     private mutating func unevaluatedProperties(_ node: SchemaNode, _ object: JSONObject, _ ann: inout Annotations) -> Bool {
-        var valid = true
-        for (name, value) in object where !ann.properties.contains(name) {
-            if node.constant == false {
-                valid = false
-                report2("property \"\(name)\" is not allowed (it is not evaluated by any other keyword)")
-                if shortCircuit { return false }
-                continue
-            }
-            enterInstance(.key(name))
-            var ignored = Annotations()
-            let ok = validate(node, value, annotations: &ignored, collect: false)
-            leaveInstance()
-            if !ok { valid = false; if shortCircuit { return false } }
-        }
+        let unevaluated = object.filter { !ann.properties.contains($0.key) }
+        let valid = leftoverProperties(node, unevaluated, "is not allowed (it is not evaluated by any other keyword)")
         if valid { ann.allProperties = true }
         return valid
     }

@@ -17,13 +17,8 @@ public struct Plan: Sendable {
 
     public init(id: String, name: String, providerID: String, projectID: String = "default", resources: [Resource],
                 parameters: JSONObject = JSONObject()) {
-        self.id = id
-        self.name = name
-        self.providerID = providerID
-        self.projectID = projectID
-        self.resources = resources
-        self.parameters = parameters
-        source = nil
+        self.init(id: id, name: name, providerID: providerID, projectID: projectID, resources: resources, parameters: parameters,
+                  source: nil)
     }
 
     static let schema: JSONSchema = {
