@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "BulwarkDirectoryBank", type: .dynamic, targets: ["BulwarkDirectoryBank"]),
         .library(name: "BulwarkSimulation", type: .dynamic, targets: ["BulwarkSimulation"]),
         .library(name: "BulwarkDemo", type: .dynamic, targets: ["BulwarkDemo"]),
+        .library(name: "BulwarkSwiftBank", type: .dynamic, targets: ["BulwarkSwiftBank"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,6 +66,7 @@ let package = Package(
         plugin("BulwarkDirectoryBank", directory: "DirectoryBank"),
         plugin("BulwarkSimulation", directory: "Simulation"),
         plugin("BulwarkDemo", directory: "Demo"),
+        plugin("BulwarkSwiftBank", directory: "SwiftBank", dependencies: ["BulwarkHTTP"]),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),

@@ -30,7 +30,7 @@ echo "checkpoint: $checkpoint"
 
 echo; echo "== list"
 "$bulwark" checkpoint list --provider demo
-"$bulwark" checkpoint show "$checkpoint"
+"$bulwark" checkpoint show "$checkpoint" --provider demo
 
 echo; echo "== the files are lost; restore them into demo-data/restored"
 rm -rf demo-data/files
@@ -40,6 +40,6 @@ diff -r demo-data/original demo-data/restored/files
 echo "restored files are identical to the originals"
 
 echo; echo "== delete"
-"$bulwark" checkpoint delete "$checkpoint"
+"$bulwark" checkpoint delete "$checkpoint" --provider demo
 "$bulwark" checkpoint list --provider demo
 echo "demo finished: protect -> list -> restore -> delete"

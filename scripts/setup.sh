@@ -5,7 +5,7 @@
 # HTTP server, comes with the machine. Idempotent: does nothing when all is present.
 set -euo pipefail
 
-packages=(libyaml-dev libcurl4-openssl-dev libsqlite3-dev gcc pkg-config openssl)
+packages=(libyaml-dev libcurl4-openssl-dev libsqlite3-dev gcc pkg-config openssl curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,313 @@
+import BulwarkHTTP
+import BulwarkPluginKit
+import Glibc
+import Synchronization
+
+/// A bank in OpenStack Swift, as Karbor's default bank.
+///
+/// Objects live in `container` under their key without the leading `/`. Objects written
+/// in pieces larger than `segment_size` become Static Large Objects: segments in
+/// `<container>_segments`, a manifest at the key; deleting the key deletes the segments.
+/// Leases are JSON objects `{owner, expires_at}` in `<container>_leases`, with
+/// `X-Delete-After` a minute past the expiry so Swift cleans up leases nobody releases.
+/// Auth: tempauth v1 (Keystone v3 arrives with the OpenStack credentials work).
+struct SwiftBank: BankPlugin {
+    static let name = "bulwark-swift-bank"
+    static let aliases = ["swift", "karbor-swift-bank-plugin"]
+    static let configSchema: JSON? = [
+        "type": "object",
+        "properties": [
+            "auth_url": ["type": "string", "description": "tempauth URL, e.g. http://127.0.0.1:8080/auth/v1.0"],
+            "user": ["type": "string", "description": "tempauth user, account:user"],
+            "key": ["type": "string", "description": "tempauth key (a secret: never logged)"],
+            "storage_url": ["type": "string", "description": "Use this storage URL instead of the one auth returns."],
+            "container": ["type": "string", "minLength": 1, "maxLength": 200, "default": "bulwark"],
+            "segment_size": ["type": "integer", "minimum": 1_048_576, "default": 104_857_600],
+            "ca_file": ["type": "string"],
+            "insecure": ["type": "boolean", "default": false],
+        ],
+        "required": ["auth_url", "user", "key"],
+        "additionalProperties": false,
+    ]
+
+    let store: SwiftStore
+
+    init(configuration: JSON, context: borrowing PluginContext) throws {
+        store = try SwiftStore(configuration)
+    }
+
+    func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws {
+        if bytes.count > store.segmentSize {
+            let writer = SwiftObjectWriter(store: store, key: key)
+            try writer.append(bytes)
+            try writer.commit()
+        } else {
+            try store.request("PUT", store.objectURL(key), body: Array(bytes))
+        }
+    }
+
+    func openWriter(_ key: String) throws -> any BankObjectWriter { SwiftObjectWriter(store: store, key: key) }
+
+    func get(_ key: String, offset: UInt64, length: UInt64) throws -> [UInt8] {
+        var headers: [(String, String)] = []
+        if offset > 0 || length > 0 {
+            let size = try self.size(key)
+            if offset >= size { return [] }
+            let end = length == 0 ? size - 1 : min(size, offset + length) - 1
+            headers.append(("Range", "bytes=\(offset)-\(end)"))
+        }
+        return try store.request("GET", store.objectURL(key), headers: headers, notFound: "no object \(key)").body
+    }
+
+    func size(_ key: String) throws -> UInt64 {
+        let response = try store.request("HEAD", store.objectURL(key), notFound: "no object \(key)")
+        return UInt64(response.header("content-length") ?? "0") ?? 0
+    }
+
+    func list(prefix: String, marker: String?, limit: Int, descending: Bool) throws -> [String] {
+        try store.list(prefix: prefix, marker: marker, limit: limit, descending: descending)
+    }
+
+    func delete(_ key: String) throws {
+        // A Static Large Object is deleted with its segments (multipart-manifest=delete);
+        // Swift 2.30 answers that query with 200 and does nothing for a plain object, so
+        // look first.
+        do {
+            let head = try store.request("HEAD", store.objectURL(key), notFound: "gone")
+            let isManifest = head.header("x-static-large-object")?.lowercased() == "true"
+            try store.request("DELETE", store.objectURL(key) + (isManifest ? "?multipart-manifest=delete" : ""), notFound: "gone")
+        } catch let error as PluginError where error.status == 2 {
+            return
+        }
+    }
+
+    func acquireLease(_ name: String, owner: String, ttl: UInt32) throws { try store.lease(name, owner: owner, ttl: ttl, renew: false) }
+    func renewLease(_ name: String, owner: String, ttl: UInt32) throws { try store.lease(name, owner: owner, ttl: ttl, renew: true) }
+    func checkLease(_ name: String) throws -> LeaseInfo? { try store.readLease(name) }
+
+    func releaseLease(_ name: String, owner: String) throws {
+        guard let info = try store.readLease(name), info.owner == owner else { return }
+        do { try store.request("DELETE", store.leaseURL(name), notFound: "gone") } catch let error as PluginError where error.status == 2 {}
+    }
+}
+
+/// The Swift account: auth, URLs and requests, shared by the bank and its writers.
+final class SwiftStore: Sendable {
+    let client: HTTPClient
+    let authURL: String
+    let user: String
+    let key: String
+    let fixedStorageURL: String?
+    let container: String
+    let segmentSize: Int
+    /// (storage URL, token), renewed when the server says 401.
+    private let session = Mutex<(url: String, token: String)?>(nil)
+
+    init(_ o: JSON) throws {
+        guard let authURL = o["auth_url"]?.stringValue, let user = o["user"]?.stringValue, let key = o["key"]?.stringValue else {
+            throw PluginError.invalidArgument("options auth_url, user and key are required")
+        }
+        self.authURL = authURL
+        self.user = user
+        self.key = key
+        fixedStorageURL = o["storage_url"]?.stringValue
+        container = o["container"]?.stringValue ?? "bulwark"
+        segmentSize = o["segment_size"]?.numberValue?.intValue ?? 100 << 20
+        client = HTTPClient(tls: TLSOptions(caFile: o["ca_file"]?.stringValue, insecureSkipVerify: o["insecure"]?.boolValue ?? false))
+        for c in [container, container + "_segments", container + "_leases"] {
+            try request("PUT", try storageURL() + "/" + c)
+        }
+    }
+
+    /// Object names are keys without the leading "/"; each part is percent-encoded.
+    func objectURL(_ key: String, container: String? = nil) throws -> String {
+        try storageURL() + "/" + (container ?? self.container) + "/" + encodePath(String(key.drop(while: { $0 == "/" })))
+    }
+
+    func leaseURL(_ name: String) throws -> String { try objectURL(name, container: container + "_leases") }
+
+    func storageURL() throws -> String {
+        try authenticated().url
+    }
+
+    private func authenticated(renew: Bool = false) throws -> (url: String, token: String) {
+        if !renew, let s = session.withLock({ $0 }) { return s }
+        let response: HTTPResponse
+        do {
+            response = try client.send(HTTPRequest(method: "GET", url: authURL, headers: [("X-Auth-User", user), ("X-Auth-Key", key)]))
+        } catch {
+            throw PluginError.failed("Swift auth at \(HTTPError.redact(authURL)) failed: \(error)")
+        }
+        guard let token = response.header("x-auth-token"), let url = fixedStorageURL ?? response.header("x-storage-url") else {
+            throw PluginError.failed("Swift auth at \(HTTPError.redact(authURL)) returned no token or storage URL")
+        }
+        let s = (url, token)
+        session.withLock { $0 = s }
+        return s
+    }
+
+    /// One request with the token; on 401 the token is renewed once. 404 becomes
+    /// PluginError.notFound(`notFound`) when given.
+    @discardableResult
+    func request(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                 notFound: String? = nil) throws -> HTTPResponse {
+        var renewed = false
+        while true {
+            let token = try authenticated().token
+            do {
+                return try client.send(HTTPRequest(method: method, url: url, headers: headers + [("X-Auth-Token", token)], body: body))
+            } catch {
+                if error.status == 401, !renewed {
+                    renewed = true
+                    _ = try authenticated(renew: true)
+                    continue
+                }
+                if error.status == 404, let notFound { throw PluginError.notFound(notFound) }
+                throw PluginError.failed("Swift: \(error)")
+            }
+        }
+    }
+
+    func list(prefix: String, marker: String?, limit: Int, descending: Bool) throws -> [String] {
+        // Swift lists at most 10,000 names a request: page until `limit` (or the end).
+        var names: [String] = []
+        var next = marker.map { String($0.drop(while: { $0 == "/" })) }
+        let objectPrefix = String(prefix.drop(while: { $0 == "/" }))
+        while true {
+            let page = limit > 0 ? min(10_000, limit - names.count) : 10_000
+            var query = "format=json&limit=\(page)&prefix=\(encodeQuery(objectPrefix))"
+            if let next { query += "&marker=\(encodeQuery(next))" }
+            if descending { query += "&reverse=true" }
+            let response = try request("GET", try storageURL() + "/" + container + "?" + query)
+            guard case .array(let entries) = (try? JSON.parse(bytes: response.body)) ?? .null else {
+                throw PluginError.failed("Swift returned a listing that is not a JSON array")
+            }
+            let batch = entries.compactMap { $0["name"]?.stringValue }
+            names += batch.map { "/" + $0 }
+            if batch.count < page || (limit > 0 && names.count >= limit) { return names }
+            next = batch.last
+        }
+    }
+
+    func readLease(_ name: String) throws -> LeaseInfo? {
+        do {
+            let response = try request("GET", try leaseURL(name), notFound: "no lease")
+            let json = try JSON.parse(bytes: response.body)
+            guard let owner = json["owner"]?.stringValue, let expires = json["expires_at"]?.numberValue?.doubleValue else { return nil }
+            return LeaseInfo(owner: owner, expiresAt: expires)
+        } catch let error as PluginError where error.status == 2 {
+            return nil
+        }
+    }
+
+    func lease(_ name: String, owner: String, ttl: UInt32, renew: Bool) throws {
+        let now = currentUnixTime()
+        let current = try readLease(name)
+        if let current, current.owner != owner, current.expiresAt > now || renew {
+            throw PluginError.conflict(renew ? "lease \(name) was taken over by \(current.owner)" : "lease \(name) is held by \(current.owner) until \(current.expiresAt)")
+        }
+        if current == nil, renew { throw PluginError.notFound("no lease \(name) to renew") }
+        let body = JSON.object(JSONObject([("owner", .string(owner)), ("expires_at", .number(JSONNumber(now + Double(ttl))))])).serializedBytes()
+        var headers = [("X-Delete-After", String(Int(ttl) + 60)), ("Content-Type", "application/json")]
+        // No lease yet: create it only if still absent (412 when someone else just did).
+        if current == nil { headers.append(("If-None-Match", "*")) }
+        do {
+            try request("PUT", try leaseURL(name), headers: headers, body: body)
+        } catch let error as PluginError where error.message.contains("HTTP 412") {
+            throw PluginError.conflict("lease \(name) was just taken by another owner")
+        }
+        // Two takers of an expired lease: the last write wins; the loser finds out here.
+        if let after = try readLease(name), after.owner != owner {
+            throw PluginError.conflict("lease \(name) was taken by \(after.owner)")
+        }
+    }
+}
+
+/// Writes an object in pieces: up to one segment in memory; beyond that, segments are
+/// uploaded as they fill and a Static Large Object manifest is written on commit.
+final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
+    let store: SwiftStore
+    let key: String
+    let upload: String
+    var buffer: [UInt8] = []
+    var segments: [JSON] = []
+
+    init(store: SwiftStore, key: String) {
+        self.store = store
+        self.key = key
+        var random = SystemRandomNumberGenerator()
+        upload = String(key.drop(while: { $0 == "/" })) + "/" + String(random.next(), radix: 36)
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        while buffer.count >= store.segmentSize {
+            let piece = Array(buffer.prefix(store.segmentSize))
+            buffer.removeFirst(piece.count)
+            try uploadSegment(piece)
+        }
+    }
+
+    private func uploadSegment(_ piece: [UInt8]) throws {
+        let name = upload + "/" + String(format6(segments.count))
+        let response = try store.request("PUT", try store.objectURL(name, container: store.container + "_segments"), body: piece)
+        segments.append(["path": .string("/\(store.container)_segments/\(name)"), "etag": .string(response.header("etag") ?? ""),
+                         "size_bytes": .number(JSONNumber(piece.count))])
+    }
+
+    func commit() throws {
+        if segments.isEmpty {
+            try store.request("PUT", try store.objectURL(key), body: buffer)
+            buffer = []
+            return
+        }
+        if !buffer.isEmpty {
+            try uploadSegment(buffer)
+            buffer = []
+        }
+        let manifest = JSON.array(segments).serializedBytes()
+        try store.request("PUT", try store.objectURL(key) + "?multipart-manifest=put", headers: [("Content-Type", "application/json")],
+                          body: manifest)
+    }
+
+    func abort() {
+        buffer = []
+        for segment in segments {
+            guard let path = segment["path"]?.stringValue else { continue }
+            _ = try? store.request("DELETE", (try? store.storageURL()).map { $0 + encodePath(path) } ?? "")
+        }
+        segments = []
+    }
+}
+
+func format6(_ n: Int) -> String {
+    let s = String(n)
+    return String(repeating: "0", count: max(0, 6 - s.count)) + s
+}
+
+/// Percent-encode a path, keeping "/" (keys hold only A-Z a-z 0-9 / _ . - @).
+func encodePath(_ path: String) -> String {
+    var out = ""
+    for b in path.utf8 {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "~"):
+            out.append(Character(Unicode.Scalar(b)))
+        default:
+            out += "%" + String(b, radix: 16, uppercase: true).leftPadded()
+        }
+    }
+    return out
+}
+
+func encodeQuery(_ value: String) -> String { encodePath(value).replacingSlashes() }
+
+extension String {
+    func leftPadded() -> String { count == 1 ? "0" + self : self }
+    func replacingSlashes() -> String { split(separator: "/", omittingEmptySubsequences: false).joined(separator: "%2F") }
+}
+
+@_cdecl("bulwark_plugin_init")
+public func bulwarkPluginInit(_ call: OpaquePointer?, _ host: UnsafeRawPointer?, _ out: UnsafeMutableRawPointer?) -> Int32 {
+    PluginLibrary(name: "bulwark-swift-bank", version: "1.0.0", banks: [SwiftBank.self]).export(call, host, out)
+}

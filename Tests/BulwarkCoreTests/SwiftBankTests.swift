@@ -1,0 +1,98 @@
+import BankConformance
+import BulwarkCore
+import BulwarkJSON
+import Foundation
+import Testing
+import TestSupport
+
+/// The Swift bank against real OpenStack Swift on 127.0.0.1:8080 (started by
+/// scripts/test.sh through ../shared/peers/swift.sh; tempauth test:tester / testing).
+@Suite struct SwiftBankTests {
+    static let authURL = ProcessInfo.processInfo.environment["BULWARK_SWIFT_AUTH_URL"] ?? "http://127.0.0.1:8080/auth/v1.0"
+
+    static func bank(container: String, segmentSize: Int = 8 << 20, key: String = "testing") throws -> Bank {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank"))
+        let entry = try #require(library.banks.first)
+        return Bank(try BankInstance(entry, configuration: [
+            "auth_url": .string(authURL), "user": "test:tester", "key": .string(key),
+            "container": .string(container), "segment_size": .number(JSONNumber(segmentSize)),
+        ]))
+    }
+
+    @Test func conforms() throws {
+        let container = "conformance-\(UUID().uuidString.prefix(8))"
+        let bank = try Self.bank(container: container)
+        try BankConformance(bank: bank).runAll()
+        // The 64 MiB object was a Static Large Object of 8 MiB segments; deleting it (and
+        // aborting the other write) left no segment behind.
+        let segments = try Self.bank(container: container + "_segments")
+        #expect(try segments.list(prefix: "/") == [])
+    }
+
+    @Test func listingPagesBeyondTenThousandKeys() throws {
+        let bank = try Self.bank(container: "paging-\(UUID().uuidString.prefix(8))")
+        let keys = (0..<10_050).map { String(format: "/many/%05d", $0) }
+        let errors = DispatchQueue.concurrentPerformCollecting(keys, threads: 32) { key in try bank.put(key, [1]) }
+        #expect(errors.isEmpty, "\(errors.prefix(3))")
+        let listed = try bank.list(prefix: "/many/")
+        #expect(listed.count == 10_050)
+        #expect(listed.first == "/many/00000" && listed.last == "/many/10049")
+        #expect(try bank.list(prefix: "/many/", marker: "/many/10047") == ["/many/10048", "/many/10049"])
+    }
+
+    @Test func wrongKeyIsANamedErrorWithoutTheSecret() throws {
+        do {
+            _ = try Self.bank(container: "never", key: "not-the-secret-x9")
+            Issue.record("expected an auth error")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("Swift auth at http://127.0.0.1:8080/auth/v1.0 failed"))
+            #expect(text.contains("HTTP 401"))
+            #expect(!text.contains("not-the-secret-x9"))
+        }
+    }
+}
+
+extension DispatchQueue {
+    /// Run `body` for every item on `threads` threads; the errors, as text.
+    static func concurrentPerformCollecting<T: Sendable>(_ items: [T], threads: Int, _ body: @escaping @Sendable (T) throws -> Void) -> [String] {
+        let errors = NSLock()
+        nonisolated(unsafe) var collected: [String] = []
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var i = t
+            while i < items.count {
+                do { try body(items[i]) } catch { errors.lock(); collected.append("\(error)"); errors.unlock() }
+                i += threads
+            }
+        }
+        return collected
+    }
+}
+
+/// The engine end to end with checkpoints in Swift.
+@Suite struct SwiftEngineTests {
+    @Test func protectRestoreDeleteIntoSwift() throws {
+        let directory = try TestSupport.temporaryDirectory("swift-engine")
+        let file = directory.appendingPathComponent("sim.yaml").path
+        try """
+            id: sim-swift
+            name: Simulated on Swift
+            protectables: {Sim::Project: {}, Sim::Pod: {pods: 5}, Sim::Volume: {volumes: 2}}
+            plugins: [bulwark-sim-protection]
+            bank:
+              plugin: swift
+              options: {auth_url: \(SwiftBankTests.authURL), user: "test:tester", key: testing, container: engine-\(UUID().uuidString.prefix(8))}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let provider = try Provider.open(try ProviderConfig.read(file))
+        let engine = Engine(provider: provider)
+        let plan = Plan(id: "p", name: "p", providerID: "sim-swift", resources: [Resource(type: "Sim::Project", id: "project", name: "")])
+        let checkpoint = try engine.protect(plan)
+        #expect(checkpoint.status == "available")
+        #expect(try provider.bank.getJSON("/checkpoints/\(checkpoint.id)/resource-data/vol-4-1/data") == ["id": "vol-4-1", "saved": true])
+        let store = try RestoreStore(path: directory.appendingPathComponent("state.sqlite").path)
+        #expect(try engine.restore(checkpointID: checkpoint.id, store: store).status == .success)
+        try engine.delete(checkpoint.id)
+        #expect(try provider.bank.list(prefix: "/checkpoints/") == [])
+        #expect(try provider.bank.list(prefix: "/indices/by-provider/") == [])
+    }
+}
