@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "BulwarkSimulation", type: .dynamic, targets: ["BulwarkSimulation"]),
         .library(name: "BulwarkDemo", type: .dynamic, targets: ["BulwarkDemo"]),
         .library(name: "BulwarkSwiftBank", type: .dynamic, targets: ["BulwarkSwiftBank"]),
+        .library(name: "BulwarkS3Bank", type: .dynamic, targets: ["BulwarkS3Bank"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,6 +69,7 @@ let package = Package(
         plugin("BulwarkSimulation", directory: "Simulation"),
         plugin("BulwarkDemo", directory: "Demo"),
         plugin("BulwarkSwiftBank", directory: "SwiftBank", dependencies: ["BulwarkHTTP"]),
+        plugin("BulwarkS3Bank", directory: "S3Bank", dependencies: ["BulwarkHTTP", "BulwarkSigV4"]),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),

@@ -1,5 +1,11 @@
 import BulwarkJSON
 
+/// The text of the first <tag> in `text`.
+func xmlText(_ text: String, _ tag: String) -> String? {
+    guard let start = text.firstRange(of: "<\(tag)>"), let end = text[start.upperBound...].firstRange(of: "</\(tag)>") else { return nil }
+    return String(text[start.upperBound..<end.lowerBound])
+}
+
 /// A failed HTTP exchange, described so a person can act on it: the method, the URL
 /// without credentials, and either the transport error or the status with the server's
 /// own message. Never contains a token, password or key.
@@ -64,6 +70,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
             if let e = o["error"]?.stringValue { return e }
         }
         let text = String(decoding: body.prefix(4096), as: UTF8.self)
+        // S3 (and Swift's S3 API): <Error><Code>...</Code><Message>...</Message></Error>.
+        if text.contains("<Error>"), let code = xmlText(text, "Code") {
+            return xmlText(text, "Message").map { "\(code): \($0)" } ?? code
+        }
         let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
         let shown = String(trimmed)
         return shown.count > 300 ? String(shown.prefix(300)) + "..." : shown
