@@ -25,6 +25,14 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// How many attempts were made.
     public var attempts: Int
 
+    public init(kind: Kind, method: String, url: String, message: String, attempts: Int) {
+        self.kind = kind
+        self.method = method
+        self.url = url
+        self.message = message
+        self.attempts = attempts
+    }
+
     public var status: Int? { if case .status(let s) = kind { return s }; return nil }
 
     public var description: String {
