@@ -69,7 +69,7 @@ let package = Package(
         plugin("BulwarkDirectoryBank", directory: "DirectoryBank"),
         plugin("BulwarkSimulation", directory: "Simulation"),
         plugin("BulwarkDemo", directory: "Demo"),
-        plugin("BulwarkSwiftBank", directory: "SwiftBank", dependencies: ["BulwarkHTTP"]),
+        plugin("BulwarkSwiftBank", directory: "SwiftBank", dependencies: ["BulwarkHTTP", "BulwarkOpenStack"]),
         plugin("BulwarkS3Bank", directory: "S3Bank", dependencies: ["BulwarkHTTP", "BulwarkSigV4"]),
 
         // Tests.

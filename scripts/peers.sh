@@ -21,3 +21,14 @@ start() {  # name, check command, script
 start "OpenStack Swift on 127.0.0.1:8080" \
     "curl -fs -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' http://127.0.0.1:8080/auth/v1.0" swift.sh
 start "Keystone on 127.0.0.1:5000" "curl -fs -o /dev/null http://127.0.0.1:5000/v3" keystone.sh
+
+# A second Swift, with Keystone auth, on 127.0.0.1:8081 (its own ports and state).
+if curl -fs -o /dev/null -w '%{http_code}' http://127.0.0.1:8081/info 2>/dev/null | grep -q 200; then
+    echo "peers: Swift with Keystone auth on 127.0.0.1:8081 already running"
+else
+    echo "peers: starting Swift with Keystone auth on 127.0.0.1:8081"
+    export SWIFT_PROXY_PORT=8081 SWIFT_OBJ_PORT=6210 SWIFT_CONT_PORT=6211 SWIFT_ACCT_PORT=6212 SWIFT_MEMCACHE_PORT=11212
+    export SWIFT_BASE=${PEERS_DIR:-/tmp/bulwark-peers}/swift-keystone SWIFT_AUTH=keystone
+    bash "$shared/peers/keystone-register-swift.sh" >/tmp/bulwark-peer-register.log 2>&1 || { cat /tmp/bulwark-peer-register.log >&2; exit 1; }
+    bash "$shared/peers/swift.sh" >/tmp/bulwark-peer-swift-keystone.log 2>&1 || { cat /tmp/bulwark-peer-swift-keystone.log >&2; exit 1; }
+fi

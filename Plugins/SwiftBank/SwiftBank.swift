@@ -1,4 +1,5 @@
 import BulwarkHTTP
+import BulwarkOpenStack
 import BulwarkPluginKit
 import Glibc
 import Synchronization
@@ -10,13 +11,16 @@ import Synchronization
 /// `<container>_segments`, a manifest at the key; deleting the key deletes the segments.
 /// Leases are JSON objects `{owner, expires_at}` in `<container>_leases`, with
 /// `X-Delete-After` a minute past the expiry so Swift cleans up leases nobody releases.
-/// Auth: tempauth v1 (Keystone v3 arrives with the OpenStack credentials work).
+/// Auth: tempauth v1, or Keystone v3 (`auth: keystone` with a clouds.yaml-style
+/// `keystone` entry; the storage URL is the catalog's object-store endpoint).
 struct SwiftBank: BankPlugin {
     static let name = "bulwark-swift-bank"
     static let aliases = ["swift", "karbor-swift-bank-plugin"]
     static let configSchema: JSON? = [
         "type": "object",
         "properties": [
+            "auth": ["enum": ["tempauth", "keystone"], "default": "tempauth"],
+            "keystone": ["type": "object", "description": "Keystone v3 credentials, as one cloud of clouds.yaml: {auth: {auth_url, username, password, project_name, ...}, region_name, interface}"],
             "auth_url": ["type": "string", "description": "tempauth URL, e.g. http://127.0.0.1:8080/auth/v1.0"],
             "user": ["type": "string", "description": "tempauth user, account:user"],
             "key": ["type": "string", "description": "tempauth key (a secret: never logged)"],
@@ -26,7 +30,9 @@ struct SwiftBank: BankPlugin {
             "ca_file": ["type": "string"],
             "insecure": ["type": "boolean", "default": false],
         ],
-        "required": ["auth_url", "user", "key"],
+        "if": ["properties": ["auth": ["const": "keystone"]], "required": ["auth"]],
+        "then": ["required": ["keystone"]],
+        "else": ["required": ["auth_url", "user", "key"]],
         "additionalProperties": false,
     ]
 
@@ -97,6 +103,8 @@ final class SwiftStore: Sendable {
     let authURL: String
     let user: String
     let key: String
+    /// Set for Keystone auth.
+    let keystone: KeystoneSession?
     let fixedStorageURL: String?
     let container: String
     let segmentSize: Int
@@ -104,12 +112,21 @@ final class SwiftStore: Sendable {
     private let session = Mutex<(url: String, token: String)?>(nil)
 
     init(_ o: JSON) throws {
-        guard let authURL = o["auth_url"]?.stringValue, let user = o["user"]?.stringValue, let key = o["key"]?.stringValue else {
-            throw PluginError.invalidArgument("options auth_url, user and key are required")
+        if o["auth"]?.stringValue == "keystone" {
+            guard let cloud = o["keystone"] else { throw PluginError.invalidArgument("auth keystone needs the option \"keystone\"") }
+            let credentials: OpenStackCredentials
+            do { credentials = try OpenStackCredentials.from(json: cloud, origin: "option keystone") } catch {
+                throw PluginError.invalidArgument(error.description)
+            }
+            keystone = KeystoneSession(credentials: credentials)
+            (authURL, user, key) = (credentials.authURL, "", "")
+        } else {
+            guard let authURL = o["auth_url"]?.stringValue, let user = o["user"]?.stringValue, let key = o["key"]?.stringValue else {
+                throw PluginError.invalidArgument("options auth_url, user and key are required")
+            }
+            (self.authURL, self.user, self.key) = (authURL, user, key)
+            keystone = nil
         }
-        self.authURL = authURL
-        self.user = user
-        self.key = key
         fixedStorageURL = o["storage_url"]?.stringValue
         container = o["container"]?.stringValue ?? "bulwark"
         segmentSize = o["segment_size"]?.numberValue?.intValue ?? 100 << 20
@@ -131,6 +148,14 @@ final class SwiftStore: Sendable {
     }
 
     private func authenticated(renew: Bool = false) throws -> (url: String, token: String) {
+        if let keystone {
+            if renew { keystone.invalidate() }
+            do {
+                return (try fixedStorageURL ?? keystone.endpoint(type: "object-store"), try keystone.token().value)
+            } catch {
+                throw PluginError.failed("Swift auth: \(error)")
+            }
+        }
         if !renew, let s = session.withLock({ $0 }) { return s }
         let response: HTTPResponse
         do {

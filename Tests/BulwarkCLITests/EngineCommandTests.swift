@@ -282,3 +282,22 @@ import TestSupport
         }
     }
 }
+
+/// Plugins' options are checked against the schemas they publish, in the provider file.
+@Suite struct PluginOptionsTests {
+    @Test func badBankOptionIsPlacedInTheFile() throws {
+        let directory = try TestSupport.temporaryDirectory("options")
+        try """
+            id: badopts
+            name: Bad options
+            plugins: [bulwark-noop-protection]
+            bank:
+              plugin: sqlite
+              options:
+                path: 42
+            """.write(to: directory.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        let result = try TestSupport.bulwark(["provider", "show", "badopts", "--providers", directory.path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(directory.path)/p.yaml:7:11: options for bulwark-sqlite-bank: /path: expected a string, got integer 42\n")
+    }
+}

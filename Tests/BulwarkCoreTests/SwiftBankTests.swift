@@ -96,3 +96,28 @@ extension DispatchQueue {
         #expect(try provider.bank.list(prefix: "/indices/by-provider/") == [])
     }
 }
+
+/// The Swift bank with Keystone auth: a second Swift (127.0.0.1:8081) that trusts the test
+/// Keystone; the storage URL comes from the catalog's object-store endpoint.
+@Suite struct SwiftKeystoneBankTests {
+    @Test func conformsWithKeystoneAuth() throws {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank"))
+        let entry = try #require(library.banks.first)
+        let keystone: JSON = ["auth": ["auth_url": "http://127.0.0.1:5000/v3", "username": "admin", "password": "secret",
+                                       "project_name": "admin", "user_domain_name": "Default", "project_domain_name": "Default"],
+                              "region_name": "RegionOne"]
+        let bank = Bank(try BankInstance(entry, configuration: [
+            "auth": "keystone", "keystone": keystone, "container": .string("ks-\(UUID().uuidString.prefix(8))"),
+            "segment_size": .number(JSONNumber(8 << 20)),
+        ]))
+        try BankConformance(bank: bank).runAll(largeObjectMiB: 16)
+    }
+
+    @Test func keystoneOptionsAreRequired() throws {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank"))
+        let entry = try #require(library.banks.first)
+        #expect(throws: PluginCallError(plugin: "bulwark-swift-bank", status: 3, message: "auth keystone needs the option \"keystone\"")) {
+            try BankInstance(entry, configuration: ["auth": "keystone"])
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import BulwarkJSON
+import BulwarkSchema
 import Foundation
 
 /// A provider opened for use: its plugin libraries loaded from its search path, one
@@ -38,6 +39,8 @@ public final class Provider: Sendable {
                 }
                 specificTypes[type] = entry.name
             }
+            try checkOptions(reference.options, against: entry.configSchema, config, at: reference.pointer + (reference.options == [:] ? "" : "/options"),
+                             plugin: entry.name)
             do {
                 protections.append(try ProtectionInstance(entry, configuration: reference.options))
             } catch {
@@ -45,13 +48,20 @@ public final class Provider: Sendable {
             }
         }
 
-        // The protectables named under `protectables:`, or every one found when the section
-        // is absent.
+        // The protectables named under `protectables:`, or, when the section is absent, every
+        // one found that works without options.
         var protectables: [String: ProtectableInstance] = [:]
         let wanted = config.protectableOptions.isEmpty ? Array(registry.protectables.keys) : Array(config.protectableOptions.keys)
         for type in wanted.sorted() {
             guard let entry = registry.protectables[type] else {
                 throw config.error(at: "/protectables/\(type)", "no protectable plugin for resource type \(type) on the search path\(loadProblems)")
+            }
+            if config.protectableOptions.isEmpty {
+                // Every protectable on the search path: those that need options are left out.
+                guard (try? checkOptions([:], against: entry.configSchema, config, at: "", plugin: type)) != nil else { continue }
+            } else {
+                try checkOptions(config.protectableOptions[type] ?? [:], against: entry.configSchema, config, at: "/protectables/\(type)",
+                                 plugin: "protectable \(type)")
             }
             do {
                 protectables[type] = try ProtectableInstance(entry, configuration: config.protectableOptions[type] ?? [:])
@@ -63,6 +73,7 @@ public final class Provider: Sendable {
         guard let bankEntry = registry.banks[config.bankPlugin] else {
             throw config.error(at: "/bank/plugin", "no bank plugin named \(config.bankPlugin) on the search path \(searchPath.entries.joined(separator: ":"))\(loadProblems)")
         }
+        try checkOptions(config.bankOptions, against: bankEntry.configSchema, config, at: "/bank/options", plugin: bankEntry.name)
         let bank: Bank
         do {
             bank = Bank(try BankInstance(bankEntry, configuration: config.bankOptions))
@@ -70,6 +81,19 @@ public final class Provider: Sendable {
             throw config.error(at: "/bank", "bank \(bankEntry.name) cannot open: \(error.message)")
         }
         return Provider(config: config, registry: registry, protectables: protectables, protections: protections, bank: bank)
+    }
+
+    /// Validate a plugin's options against the schema it publishes; the first error is
+    /// placed at the option in the provider file.
+    static func checkOptions(_ options: JSON, against schema: JSON?, _ config: ProviderConfig, at pointer: String,
+                             plugin: String) throws(ConfigError) {
+        guard let schema else { return }
+        let compiled: JSONSchema
+        do { compiled = try JSONSchema(schema) } catch { return }  // the loader already checked it
+        let errors = compiled.validate(options).errors
+        guard let first = errors.first else { return }
+        throw config.error(at: pointer + first.instanceLocation,
+                           "options for \(plugin): \(errors.map(\.description).joined(separator: "; "))")
     }
 
     init(config: ProviderConfig, registry: PluginRegistry, protectables: [String: ProtectableInstance],
