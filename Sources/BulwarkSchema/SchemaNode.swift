@@ -18,9 +18,16 @@ final class SchemaNode: @unchecked Sendable {
     init(location: String) { self.location = location }
 }
 
-struct CompiledKeyword {
+/// A class, not a struct: evaluating a node walks its keywords, and copying a struct
+/// holding a multi-payload enum cost a retain/release per payload per keyword.
+final class CompiledKeyword: @unchecked Sendable {
     let name: String
     let kind: Keyword
+
+    init(name: String, kind: Keyword) {
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// The JSON types as a bit set, for `type`.
