@@ -29,7 +29,8 @@ final class CurlHandle: @unchecked Sendable {
     static func isRetriable(_ error: HTTPError) -> Bool {
         guard case .transport(let code) = error.kind else { return false }
         let retriable: [CURLcode] = [CURLE_COULDNT_CONNECT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING,
-                                     CURLE_OPERATION_TIMEDOUT, CURLE_PARTIAL_FILE, CURLE_COULDNT_RESOLVE_HOST]
+                                     CURLE_OPERATION_TIMEDOUT, CURLE_PARTIAL_FILE, CURLE_COULDNT_RESOLVE_HOST,
+                                     CURLE_SEND_FAIL_REWIND]
         return retriable.contains { Int32($0.rawValue) == code }
     }
 
@@ -96,6 +97,15 @@ final class CurlHandle: @unchecked Sendable {
                 }
                 return n
             }
+            // libcurl may resend the body on a fresh connection: an in-memory body rewinds,
+            // a streamed one cannot (and the client does not retry those).
+            _ = CCurl_setopt_seekdata(h, context)
+            _ = CCurl_setopt_seek(h) { context, offset, origin in
+                let t = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                guard t.reader == nil, origin == SEEK_SET, offset >= 0, Int(offset) <= t.upload.count else { return 2 }  // CANTSEEK
+                t.uploadOffset = Int(offset)
+                return 0  // CURL_SEEKFUNC_OK
+            }
             // CUSTOMREQUEST keeps the method; UPLOAD alone would make it PUT.
         }
         _ = CCurl_setopt_pointer(h, CURLOPT_WRITEDATA, context)
@@ -142,7 +152,7 @@ final class CurlHandle: @unchecked Sendable {
             return "TLS error: \(text)"
         case CURLE_COULDNT_CONNECT: return "cannot connect: \(text)"
         case CURLE_OPERATION_TIMEDOUT: return "timed out: \(text)"
-        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR: return "the connection was dropped: \(text)"
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_SEND_FAIL_REWIND: return "the connection was dropped: \(text)"
         default: return text
         }
     }

@@ -89,3 +89,31 @@ public struct TestSupportError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A helper server from Tests/Peers, run as a separate process on 127.0.0.1: it prints
+/// "PORT <n>" and exits when its standard input closes (when this object goes).
+public final class PeerProcess: @unchecked Sendable {
+    let process = Process()
+    let stdin = Pipe()
+    public let port: Int
+
+    public init(script: String, arguments: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestSupport.packageRoot.appendingPathComponent("Tests/Peers/\(script)").path] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = stdin
+        try process.run()
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "), let p = Int(text.dropFirst(5)) else {
+            throw TestSupportError("\(script) did not start")
+        }
+        port = p
+    }
+
+    deinit {
+        try? stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}

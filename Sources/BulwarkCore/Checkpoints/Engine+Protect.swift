@@ -1,5 +1,6 @@
 import BulwarkJSON
 import Foundation
+import Synchronization
 
 extension Engine {
     /// Protect a plan: validate it, build its graph, record the checkpoint (`protecting`)
@@ -74,6 +75,9 @@ extension Engine {
         case .restore: "restored"
         case .verify: "verified"
         }
+        // A status that cannot be recorded fails the run: a checkpoint must never look
+        // complete when its bank does not say so.
+        let statusFailures = Mutex<[String]>([])
         let finished: @Sendable (Int, ResourceOutcome) -> Void = { node, outcome in
             if let record {
                 record(node, outcome)
@@ -84,7 +88,11 @@ extension Engine {
                 o["reason"] = .string(message)
                 status = .object(o)
             }
-            try? bank.putJSON(BankLayout.resourceData(id, nodes[node]) + "/" + statusPrefix + "status", status)
+            do {
+                try bank.putJSON(BankLayout.resourceData(id, nodes[node]) + "/" + statusPrefix + "status", status)
+            } catch {
+                statusFailures.withLock { $0.append("\(nodes[node]): \(error)") }
+            }
         }
         let section: @Sendable (Int) -> BankSection = { node in
             BankSection(bank: bank, prefix: BankLayout.resourceData(id, nodes[node]), readOnly: readOnly)
@@ -99,10 +107,15 @@ extension Engine {
             graph: graph, operation: operation, plugins: plugins, parameters: parameters, checkpointID: id,
             providerID: provider.id, restoreID: restoreID, checkpoint: checkpoint.summary.serialized(),
             section: section, newResources: newResources, events: events, finished: finished, progress: progress)
-        let result = FlowEngine(job, pool: pool, cancellation: cancellation).run()
+        var result = FlowEngine(job, pool: pool, cancellation: cancellation).run()
         // Resources that never ran get their status too, written concurrently.
         if !result.unfinished.isEmpty {
-            _ = pool.map(result.unfinished) { node in finished(node, result.outcomes[node]) }
+            let outcomes = result.outcomes
+            _ = pool.map(result.unfinished) { node in finished(node, outcomes[node]) }
+        }
+        let failures = statusFailures.withLock { $0 }
+        if result.error == nil, let first = failures.first {
+            result.error = "the status of \(failures.count) resource\(failures.count == 1 ? "" : "s") could not be recorded in the bank: \(first)"
         }
         return result
     }

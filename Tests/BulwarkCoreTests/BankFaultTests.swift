@@ -1,0 +1,124 @@
+import BulwarkCore
+import BulwarkJSON
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+
+/// Faults between the Swift bank and real Swift, injected by Tests/Peers/fault_proxy.py:
+/// each gives a correct retry or a named error, and never a checkpoint that looks
+/// complete but is not.
+@Suite struct BankFaultTests {
+    let proxy: PeerProcess
+    let container = "faults-\(UUID().uuidString.prefix(8))"
+
+    init() throws {
+        proxy = try PeerProcess(script: "fault_proxy.py", arguments: ["http://127.0.0.1:8080"])
+    }
+
+    func bank() throws -> Bank {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank"))
+        // tempauth through the proxy; the storage URL must go through it too.
+        return Bank(try BankInstance(try #require(library.banks.first), configuration: [
+            "auth_url": .string("http://127.0.0.1:\(proxy.port)/auth/v1.0"), "user": "test:tester", "key": "testing",
+            "storage_url": .string("http://127.0.0.1:\(proxy.port)/v1/AUTH_test"), "container": .string(container),
+        ]))
+    }
+
+    func fault(_ spec: JSON) throws {
+        let result = try TestSupport.run("/usr/bin/env", ["curl", "-fsS", "-X", "POST", "-d", spec.serialized(),
+                                                          "http://127.0.0.1:\(proxy.port)/__faults__"])
+        #expect(result.status == 0)
+    }
+
+    @Test func burstOf503sIsRetriedThenNamed() throws {
+        let bank = try bank()
+        try fault(["status": 503, "count": 2, "match": .string("PUT /v1/AUTH_test/\(container)/a")])
+        try bank.put("/a", Array("x".utf8))
+        #expect(try bank.get("/a") == Array("x".utf8))
+        try fault(["status": 503, "count": 10, "match": .string("PUT /v1/AUTH_test/\(container)/b")])
+        do {
+            try bank.put("/b", Array("y".utf8))
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("HTTP 503: injected 503 (after 4 attempts)"))
+        }
+        try fault(["clear": true])
+        #expect(try bank.get("/b") == nil, "nothing half-written")
+    }
+
+    @Test func serverStoppingMidUploadIsRetried() throws {
+        let bank = try bank()
+        let data = [UInt8](repeating: 7, count: 3 << 20)
+        try fault(["drop": 1, "match": .string("PUT /v1/AUTH_test/\(container)/mid")])
+        try bank.put("/mid", data)
+        #expect(try bank.size("/mid") == UInt64(data.count))
+        #expect(try bank.get("/mid") == data)
+        try fault(["drop": 10, "match": .string("PUT /v1/AUTH_test/\(container)/gone")])
+        do {
+            try bank.put("/gone", data)
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("the connection was dropped"))
+        }
+        try fault(["clear": true])
+        #expect(try bank.get("/gone") == nil, "a dropped upload leaves no object")
+    }
+
+    @Test func expiredTokenIsRenewed() throws {
+        let bank = try bank()
+        try bank.put("/t", [1])
+        // Swift says 401 once, as it does for an expired token: the bank authenticates again.
+        try fault(["status": 401, "count": 1, "match": .string("GET /v1/AUTH_test/\(container)/t")])
+        #expect(try bank.get("/t") == [1])
+    }
+
+    @Test func listingThatChangesWhilePagingMissesNothingStable() throws {
+        let bank = try bank()
+        let stable = (0..<2_500).map { String(format: "/list/s%05d", $0) }
+        for chunk in stride(from: 0, to: stable.count, by: 250) {
+            DispatchQueue.concurrentPerform(iterations: 10) { i in
+                for key in stable[(chunk + i * 25)..<(chunk + i * 25 + 25)] { try? bank.put(key, [1]) }
+            }
+        }
+        // While listing in pages of 100, another thread adds and removes other keys.
+        let stop = Mutex(false)
+        let churn = Thread {
+            var n = 0
+            while !stop.withLock({ $0 }) {
+                try? bank.put(String(format: "/list/c%05d", n), [2])
+                if n >= 5 { try? bank.delete(String(format: "/list/c%05d", n - 5)) }
+                n += 1
+            }
+        }
+        churn.start()
+        let listed = try bank.listAll(prefix: "/list/", pageSize: 100)
+        stop.withLock { $0 = true }
+        #expect(Set(listed).count == listed.count, "no key twice")
+        #expect(Set(stable).isSubset(of: Set(listed)), "every key that existed throughout is listed")
+    }
+
+    /// Status objects that cannot be written fail the checkpoint instead of leaving an
+    /// available checkpoint with holes.
+    @Test func unrecordedStatusFailsTheCheckpoint() throws {
+        let directory = try TestSupport.temporaryDirectory("fault-engine")
+        let file = directory.appendingPathComponent("p.yaml").path
+        try """
+            id: faulty
+            name: Faulty
+            protectables: {Sim::Project: {}, Sim::Pod: {pods: 3}, Sim::Volume: {volumes: 1}}
+            plugins: [bulwark-sim-protection]
+            bank:
+              plugin: swift
+              options: {auth_url: "http://127.0.0.1:\(proxy.port)/auth/v1.0", user: "test:tester", key: testing,
+                        storage_url: "http://127.0.0.1:\(proxy.port)/v1/AUTH_test", container: \(container)}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let provider = try Provider.open(try ProviderConfig.read(file))
+        try fault(["status": 500, "count": 1000, "match": "/resource-data/vol-1-0/status"])
+        let checkpoint = try Engine(provider: provider).protect(
+            Plan(id: "p", name: "p", providerID: "faulty", resources: [Resource(type: "Sim::Project", id: "project", name: "")]))
+        try fault(["clear": true])
+        #expect(checkpoint.status == "error")
+        #expect(checkpoint.error?.hasPrefix("the status of 1 resource could not be recorded in the bank: Sim::Volume vol-1-0") == true)
+    }
+}

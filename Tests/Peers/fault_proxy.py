@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy in front of a real server (the test Swift), on 127.0.0.1.
+
+    python3 fault_proxy.py UPSTREAM        e.g. http://127.0.0.1:8080
+
+Prints "PORT <n>", exits when its standard input closes. Requests are forwarded as they
+are; POST /__faults__ with a JSON object sets what goes wrong next (counts go down as
+faults are served):
+  {"status": 503, "count": N, "match": "substring of METHOD PATH"}   answer N matching requests with that status
+  {"drop": N, "match": "..."}     for N matching requests, read half the body, then close the connection
+  {"clear": true}                 no more faults
+GET /__faults__ returns how many faults were served.
+"""
+import http.client, json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+upstream = urlparse(sys.argv[1])
+lock = threading.Lock()
+rules = []       # [{"kind": "status"|"drop", "status": int, "count": int, "match": str}]
+served = {"status": 0, "drop": 0}
+
+
+def take(request_line):
+    with lock:
+        for rule in rules:
+            if rule["count"] > 0 and rule.get("match", "") in request_line:
+                rule["count"] -= 1
+                served[rule["kind"]] += 1
+                return rule
+    return None
+
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, code, body, headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if self.path.startswith("/__faults__"):
+            body = self.rfile.read(length) if length else b""
+            if self.command == "POST":
+                spec = json.loads(body or b"{}")
+                with lock:
+                    if spec.get("clear"):
+                        rules.clear()
+                    elif "status" in spec:
+                        rules.append({"kind": "status", "status": spec["status"], "count": spec.get("count", 1), "match": spec.get("match", "")})
+                    elif "drop" in spec:
+                        rules.append({"kind": "drop", "count": spec["drop"], "match": spec.get("match", "")})
+            with lock:
+                self.answer(200, json.dumps(served).encode(), [("Content-Type", "application/json")])
+            return
+        rule = take("%s %s" % (self.command, self.path))
+        if rule and rule["kind"] == "drop":
+            self.rfile.read(length // 2)
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        body = self.rfile.read(length) if length else None
+        if rule and rule["kind"] == "status":
+            self.answer(rule["status"], b'{"message": "injected %d"}' % rule["status"], [("Content-Type", "application/json")])
+            return
+        connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        connection.request(self.command, self.path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        self.send_response(response.status)
+        for k, v in response.getheaders():
+            if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
+                self.send_header(k, v)
+        # A HEAD answer has no body but keeps the object's length.
+        length = response.getheader("Content-Length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        connection.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_COPY = handle_any
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("PORT %d" % server.server_address[1], flush=True)
+    sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
