@@ -60,6 +60,8 @@ let package = Package(
         // Benchmarks (executables that print figures; see docs/benchmarks.md).
         .executableTarget(name: "bulwark-bench", dependencies: ["BulwarkCore", "BulwarkJSON"], path: "Benchmarks/EngineBench",
                           swiftSettings: strict),
+        .executableTarget(name: "bulwark-bank-bench", dependencies: ["BulwarkCore", "BulwarkJSON"], path: "Benchmarks/BankBench",
+                          swiftSettings: strict),
         .executableTarget(name: "bulwark-schema-bench", dependencies: ["BulwarkSchema"], path: "Benchmarks/SchemaBench",
                           swiftSettings: strict),
 

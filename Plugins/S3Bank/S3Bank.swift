@@ -137,7 +137,9 @@ final class S3Store: Sendable {
     func request(_ method: String, _ key: String?, query: String = "", headers: [(String, String)] = [], body: [UInt8]? = nil,
                  notFound: String? = nil) throws -> HTTPResponse {
         let (base, host, path) = location(key)
-        let payload = hex(SHA256.hash(body ?? []))
+        // Bodies over 1 MiB are sent as UNSIGNED-PAYLOAD (the signature covers the
+        // headers, not the bytes): hashing every part cost more than sending it.
+        let payload = (body?.count ?? 0) > 1 << 20 ? "UNSIGNED-PAYLOAD" : hex(SHA256.hash(body ?? []))
         let signed = signer.sign(method: method, path: path, query: query, headers: headers + [("Host", host)],
                                  payloadHash: payload, addContentHashHeader: true, date: amzDate(currentUnixTime()))
         let url = base + path + (query.isEmpty ? "" : "?" + query)
@@ -221,8 +223,14 @@ final class S3ObjectWriter: BankObjectWriter, @unchecked Sendable {
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         buffer.append(contentsOf: bytes)
         while buffer.count >= store.partSize {
-            let piece = Array(buffer.prefix(store.partSize))
-            buffer.removeFirst(piece.count)
+            let piece: [UInt8]
+            if buffer.count == store.partSize {
+                piece = buffer
+                buffer = []
+            } else {
+                piece = Array(buffer.prefix(store.partSize))
+                buffer.removeFirst(piece.count)
+            }
             try uploadPart(piece)
         }
     }

@@ -267,8 +267,15 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         buffer.append(contentsOf: bytes)
         while buffer.count >= store.segmentSize {
-            let piece = Array(buffer.prefix(store.segmentSize))
-            buffer.removeFirst(piece.count)
+            // A full buffer is handed over as it is: no copy of a whole segment.
+            let piece: [UInt8]
+            if buffer.count == store.segmentSize {
+                piece = buffer
+                buffer = []
+            } else {
+                piece = Array(buffer.prefix(store.segmentSize))
+                buffer.removeFirst(piece.count)
+            }
             try uploadSegment(piece)
         }
     }
