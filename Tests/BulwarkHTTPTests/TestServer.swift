@@ -2,37 +2,18 @@ import Foundation
 import TestSupport
 
 /// The test HTTP(S) server (Tests/Peers/http_test_server.py), a separate process on
-/// 127.0.0.1; it exits when this object's stdin pipe closes.
-final class TestServer: @unchecked Sendable {
-    let process = Process()
-    let stdin = Pipe()
-    let port: Int
+/// 127.0.0.1 that exits when this object goes.
+final class TestServer: Sendable {
+    let peer: PeerProcess
     let scheme: String
+    var port: Int { peer.port }
 
     init(tls: (certificate: String, key: String)? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", TestSupport.packageRoot.appendingPathComponent("Tests/Peers/http_test_server.py").path]
-        if let tls { arguments += ["--tls", tls.certificate, tls.key] }
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = stdin
-        try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "), let p = Int(text.dropFirst(5)) else {
-            throw TestSupportError("the test server did not start")
-        }
-        port = p
+        peer = try PeerProcess(script: "http_test_server.py", arguments: tls.map { ["--tls", $0.certificate, $0.key] } ?? [])
         scheme = tls == nil ? "http" : "https"
     }
 
     func url(_ path: String, host: String = "127.0.0.1") -> String { "\(scheme)://\(host):\(port)\(path)" }
-
-    deinit {
-        try? stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
 }
 
 /// A CA and a server certificate for 127.0.0.1, made with openssl for one test run.
