@@ -1,6 +1,7 @@
 import BulwarkHTTP
 import BulwarkOpenStack
 import BulwarkPluginKit
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -248,14 +249,18 @@ final class SwiftStore: Sendable {
     }
 }
 
-/// Writes an object in pieces: up to one segment in memory; beyond that, segments are
-/// uploaded as they fill and a Static Large Object manifest is written on commit.
+/// Writes an object in pieces: up to one segment in memory; beyond that, each full
+/// segment is uploaded in the background while the next one fills (at most two uploads
+/// at once), and a Static Large Object manifest is written on commit.
 final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     let store: SwiftStore
     let key: String
     let upload: String
     var buffer: [UInt8] = []
-    var segments: [JSON] = []
+    var count = 0
+    private let uploads = DispatchGroup()
+    private let slots = DispatchSemaphore(value: 2)
+    private let state = Mutex<(segments: [Int: JSON], failure: String?)>(([:], nil))
 
     init(store: SwiftStore, key: String) {
         self.store = store
@@ -265,9 +270,10 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
+        // One allocation per segment, not a growing buffer copied at every doubling.
+        if buffer.capacity < min(store.segmentSize, buffer.count + bytes.count) { buffer.reserveCapacity(store.segmentSize) }
         buffer.append(contentsOf: bytes)
         while buffer.count >= store.segmentSize {
-            // A full buffer is handed over as it is: no copy of a whole segment.
             let piece: [UInt8]
             if buffer.count == store.segmentSize {
                 piece = buffer
@@ -276,39 +282,61 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
                 piece = Array(buffer.prefix(store.segmentSize))
                 buffer.removeFirst(piece.count)
             }
-            try uploadSegment(piece)
+            try startUpload(piece)
         }
     }
 
-    private func uploadSegment(_ piece: [UInt8]) throws {
-        let name = upload + "/" + String(format6(segments.count))
-        let response = try store.request("PUT", try store.objectURL(name, container: store.container + "_segments"), body: piece)
-        segments.append(["path": .string("/\(store.container)_segments/\(name)"), "etag": .string(response.header("etag") ?? ""),
-                         "size_bytes": .number(JSONNumber(piece.count))])
+    private func startUpload(_ piece: [UInt8]) throws {
+        if let failure = state.withLock({ $0.failure }) { throw PluginError.failed(failure) }
+        let index = count
+        count += 1
+        slots.wait()
+        uploads.enter()
+        let (store, upload) = (self.store, self.upload)
+        DispatchQueue.global().async { [self] in
+            defer { slots.signal(); uploads.leave() }
+            let name = upload + "/" + format6(index)
+            do {
+                let response = try store.request("PUT", try store.objectURL(name, container: store.container + "_segments"), body: piece)
+                let segment: JSON = ["path": .string("/\(store.container)_segments/\(name)"), "etag": .string(response.header("etag") ?? ""),
+                                     "size_bytes": .number(JSONNumber(piece.count))]
+                state.withLock { $0.segments[index] = segment }
+            } catch {
+                state.withLock { if $0.failure == nil { $0.failure = "\(error)" } }
+            }
+        }
     }
 
     func commit() throws {
-        if segments.isEmpty {
+        if count == 0 {
             try store.request("PUT", try store.objectURL(key), body: buffer)
             buffer = []
             return
         }
         if !buffer.isEmpty {
-            try uploadSegment(buffer)
+            try startUpload(buffer)
             buffer = []
         }
-        let manifest = JSON.array(segments).serializedBytes()
+        uploads.wait()
+        let (segments, failure) = state.withLock { ($0.segments, $0.failure) }
+        if let failure {
+            abort()
+            throw PluginError.failed(failure)
+        }
+        let manifest = JSON.array((0..<count).map { segments[$0]! }).serializedBytes()
         try store.request("PUT", try store.objectURL(key) + "?multipart-manifest=put", headers: [("Content-Type", "application/json")],
                           body: manifest)
     }
 
     func abort() {
         buffer = []
-        for segment in segments {
+        uploads.wait()
+        let segments = state.withLock { $0.segments }
+        for (_, segment) in segments {
             guard let path = segment["path"]?.stringValue else { continue }
             _ = try? store.request("DELETE", (try? store.storageURL()).map { $0 + encodePath(path) } ?? "")
         }
-        segments = []
+        state.withLock { $0.segments = [:] }
     }
 }
 
