@@ -110,15 +110,11 @@ struct DirectoryBank: BankPlugin {
         defer { flock(fd, LOCK_UN) }
         var bytes = [UInt8](repeating: 0, count: 4096)
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
-        var info: LeaseInfo?
-        if n > 0, let json = try? JSON.parse(bytes: bytes.prefix(n)), let owner = json["owner"]?.stringValue,
-           let expires = json["expires_at"]?.numberValue?.doubleValue {
-            info = LeaseInfo(owner: owner, expiresAt: expires)
-        }
+        var info = n > 0 ? (try? JSON.parse(bytes: bytes.prefix(n))).flatMap(LeaseInfo.init(json:)) : nil
         let before = info
         let result = try body(&info)
         if info != before {
-            let text = info.map { JSON.object(JSONObject([("owner", .string($0.owner)), ("expires_at", .number(JSONNumber($0.expiresAt)))])).serializedBytes() } ?? []
+            let text = info.map { $0.json.serializedBytes() } ?? []
             guard ftruncate(fd, 0) == 0 else { throw Files.error("write lease", name) }
             let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
             guard written == text.count, fsync(fd) == 0 else { throw Files.error("write lease", name) }
@@ -136,12 +132,7 @@ struct DirectoryBank: BankPlugin {
 
     private func takeLease(_ name: String, owner: String, ttl: UInt32, renew: Bool) throws {
         try withLease(name) { info in
-            let now = currentUnixTime()
-            if let holder = info, holder.owner != owner, holder.expiresAt > now || renew {
-                throw PluginError.conflict(renew ? "lease \(name) was taken over by \(holder.owner)" : "lease \(name) is held by \(holder.owner) until \(holder.expiresAt)")
-            }
-            if info == nil, renew { throw PluginError.notFound("no lease \(name) to renew") }
-            info = LeaseInfo(owner: owner, expiresAt: now + Double(ttl))
+            info = try LeaseInfo.granting(name, held: info, to: owner, ttl: ttl, renew: renew)
         }
     }
 

@@ -170,22 +170,15 @@ final class S3Store: Sendable {
 
     func readLease(_ name: String) throws -> LeaseInfo? {
         do {
-            let json = try JSON.parse(bytes: try request("GET", "~leases/" + name, notFound: "no lease").body)
-            guard let owner = json["owner"]?.stringValue, let expires = json["expires_at"]?.numberValue?.doubleValue else { return nil }
-            return LeaseInfo(owner: owner, expiresAt: expires)
+            return LeaseInfo(json: try JSON.parse(bytes: try request("GET", "~leases/" + name, notFound: "no lease").body))
         } catch let error as PluginError where error.status == 2 {
             return nil
         }
     }
 
     func lease(_ name: String, owner: String, ttl: UInt32, renew: Bool) throws {
-        let now = currentUnixTime()
         let current = try readLease(name)
-        if let current, current.owner != owner, current.expiresAt > now || renew {
-            throw PluginError.conflict(renew ? "lease \(name) was taken over by \(current.owner)" : "lease \(name) is held by \(current.owner) until \(current.expiresAt)")
-        }
-        if current == nil, renew { throw PluginError.notFound("no lease \(name) to renew") }
-        let body = JSON.object(JSONObject([("owner", .string(owner)), ("expires_at", .number(JSONNumber(now + Double(ttl))))])).serializedBytes()
+        let body = try LeaseInfo.granting(name, held: current, to: owner, ttl: ttl, renew: renew).json.serializedBytes()
         var headers = [("Content-Type", "application/json")]
         let conditional = current == nil && conditionalPuts.withLock { $0 }
         if conditional { headers.append(("If-None-Match", "*")) }

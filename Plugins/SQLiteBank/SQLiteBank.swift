@@ -176,19 +176,13 @@ final class SQLiteStore: @unchecked Sendable {
 
     func lease(_ name: String, owner: String, ttl: UInt32, renew: Bool) throws {
         try writes.perform { db in
-            let now = currentUnixTime()
-            var holder: (owner: String, expires: Double)?
+            var holder: LeaseInfo?
             try db.query("SELECT owner, expires_at FROM leases WHERE name = ?", [.text(name)]) { row in
-                holder = (row.text(0) ?? "", row.real(1))
+                holder = LeaseInfo(owner: row.text(0) ?? "", expiresAt: row.real(1))
             }
-            if let holder, holder.owner != owner {
-                if holder.expires > now || renew {
-                    throw PluginError.conflict(renew ? "lease \(name) was taken over by \(holder.owner)" : "lease \(name) is held by \(holder.owner) until \(holder.expires)")
-                }
-            }
-            if holder == nil, renew { throw PluginError.notFound("no lease \(name) to renew") }
+            let granted = try LeaseInfo.granting(name, held: holder, to: owner, ttl: ttl, renew: renew)
             try db.query("INSERT OR REPLACE INTO leases (name, owner, expires_at) VALUES (?, ?, ?)",
-                         [.text(name), .text(owner), .real(now + Double(ttl))])
+                         [.text(name), .text(owner), .real(granted.expiresAt)])
         }
     }
 

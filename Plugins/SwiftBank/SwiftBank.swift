@@ -217,23 +217,15 @@ final class SwiftStore: Sendable {
 
     func readLease(_ name: String) throws -> LeaseInfo? {
         do {
-            let response = try request("GET", try leaseURL(name), notFound: "no lease")
-            let json = try JSON.parse(bytes: response.body)
-            guard let owner = json["owner"]?.stringValue, let expires = json["expires_at"]?.numberValue?.doubleValue else { return nil }
-            return LeaseInfo(owner: owner, expiresAt: expires)
+            return LeaseInfo(json: try JSON.parse(bytes: try request("GET", try leaseURL(name), notFound: "no lease").body))
         } catch let error as PluginError where error.status == 2 {
             return nil
         }
     }
 
     func lease(_ name: String, owner: String, ttl: UInt32, renew: Bool) throws {
-        let now = currentUnixTime()
         let current = try readLease(name)
-        if let current, current.owner != owner, current.expiresAt > now || renew {
-            throw PluginError.conflict(renew ? "lease \(name) was taken over by \(current.owner)" : "lease \(name) is held by \(current.owner) until \(current.expiresAt)")
-        }
-        if current == nil, renew { throw PluginError.notFound("no lease \(name) to renew") }
-        let body = JSON.object(JSONObject([("owner", .string(owner)), ("expires_at", .number(JSONNumber(now + Double(ttl))))])).serializedBytes()
+        let body = try LeaseInfo.granting(name, held: current, to: owner, ttl: ttl, renew: renew).json.serializedBytes()
         var headers = [("X-Delete-After", String(Int(ttl) + 60)), ("Content-Type", "application/json")]
         // No lease yet: create it only if still absent (412 when someone else just did).
         if current == nil { headers.append(("If-None-Match", "*")) }

@@ -44,3 +44,30 @@ extension BankPlugin {
     public static var aliases: [String] { [] }
     public static var configSchema: JSON? { nil }
 }
+
+extension LeaseInfo {
+    /// The lease `owner` holds after taking (or, with `renew`, renewing) the lease `name`,
+    /// now held as `current` — the rule every bank follows, as the ABI states it: another
+    /// owner's unexpired lease is a conflict; an expired one is taken over, but cannot be
+    /// renewed by its old owner; renewing a lease that does not exist is not-found.
+    public static func granting(_ name: String, held current: LeaseInfo?, to owner: String, ttl: UInt32, renew: Bool,
+                                now: Double = currentUnixTime()) throws(PluginError) -> LeaseInfo {
+        if let current, current.owner != owner, current.expiresAt > now || renew {
+            throw .conflict(renew ? "lease \(name) was taken over by \(current.owner)"
+                                  : "lease \(name) is held by \(current.owner) until \(current.expiresAt)")
+        }
+        if current == nil, renew { throw .notFound("no lease \(name) to renew") }
+        return LeaseInfo(owner: owner, expiresAt: now + Double(ttl))
+    }
+
+    /// The lease as banks that keep it as an object store it: `{"owner", "expires_at"}`.
+    public var json: JSON {
+        .object(JSONObject([("owner", .string(owner)), ("expires_at", .number(JSONNumber(expiresAt)))]))
+    }
+
+    /// Read a lease object; nil when it is not one.
+    public init?(json: JSON) {
+        guard let owner = json["owner"]?.stringValue, let expires = json["expires_at"]?.numberValue?.doubleValue else { return nil }
+        self.init(owner: owner, expiresAt: expires)
+    }
+}
