@@ -29,9 +29,7 @@ struct ProtectableShowCommand: ParsableCommand {
 
     func run() throws {
         let p = try options.open(provider).provider
-        guard let protectable = p.protectables[type] else {
-            throw CLIError("provider \(provider) has no protectable \(type); it has: \(p.protectables.keys.sorted().joined(separator: ", "))")
-        }
+        let protectable = try p.protectable(type)
         let dependents = p.dependentProtectables(of: type).map(\.entry.resourceType)
         let json: JSON = ["name": .string(type), "parent_types": .array(protectable.entry.parentTypes.map { .string($0) }),
                           "dependent_types": .array(dependents.map { .string($0) }), "library": .string(protectable.entry.libraryName)]
@@ -48,8 +46,7 @@ struct ProtectableInstancesCommand: ParsableCommand {
     @Argument(help: "The resource type.") var type: String
 
     func run() throws {
-        let p = try options.open(provider).provider
-        guard let protectable = p.protectables[type] else { throw CLIError("provider \(provider) has no protectable \(type)") }
+        let protectable = try options.open(provider).provider.protectable(type)
         let resources = try protectable.listResources()
         options.emit(.array(resources)) {
             table(["ID", "NAME"], resources.map { [$0["id"]?.stringValue ?? "", $0["name"]?.stringValue ?? ""] })
@@ -65,9 +62,18 @@ struct ProtectableShowInstanceCommand: ParsableCommand {
     @Argument(help: "The resource id.") var id: String
 
     func run() throws {
-        let p = try options.open(provider).provider
-        guard let protectable = p.protectables[type] else { throw CLIError("provider \(provider) has no protectable \(type)") }
+        let protectable = try options.open(provider).provider.protectable(type)
         let resource = try protectable.showResource(id: id)
         options.emit(resource) { resource.serialized(.init(pretty: true)) + "\n" }
+    }
+}
+
+extension Provider {
+    /// The protectable of a type, or an error listing the types there are.
+    func protectable(_ type: String) throws -> ProtectableInstance {
+        guard let protectable = protectables[type] else {
+            throw CLIError("provider \(id) has no protectable \(type); it has: \(protectables.keys.sorted().joined(separator: ", "))")
+        }
+        return protectable
     }
 }
