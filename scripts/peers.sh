@@ -10,12 +10,14 @@ if [ ! -d "$shared/peers" ]; then
     exit 1
 fi
 
-start() {  # name, check command, script
+start() {  # name, check command, script (under ../shared/peers, or a path)
+    local script=$3 log=/tmp/bulwark-peer-$(basename "$3").log
+    [ -f "$script" ] || script=$shared/peers/$3
     if eval "$2" >/dev/null 2>&1; then
         echo "peers: $1 already running"
     else
         echo "peers: starting $1"
-        bash "$shared/peers/$3" >"/tmp/bulwark-peer-$3.log" 2>&1 || { cat "/tmp/bulwark-peer-$3.log" >&2; exit 1; }
+        bash "$script" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
     fi
 }
 start "OpenStack Swift on 127.0.0.1:8080" \
@@ -32,3 +34,8 @@ else
     bash "$shared/peers/keystone-register-swift.sh" >/tmp/bulwark-peer-register.log 2>&1 || { cat /tmp/bulwark-peer-register.log >&2; exit 1; }
     bash "$shared/peers/swift.sh" >/tmp/bulwark-peer-swift-keystone.log 2>&1 || { cat /tmp/bulwark-peer-swift-keystone.log >&2; exit 1; }
 fi
+
+# OpenStack Cinder with its backup service (Tests/Peers/cinder.sh: the shared script plus a
+# file-backed volume driver and cinder-backup; see docs/testing.md).
+start "Cinder (volumes, snapshots, backups) on 127.0.0.1:8776" \
+    "curl -fs -m 5 -H 'X-Auth-Token: a:x' http://127.0.0.1:8776/v3/x/os-services | grep -q cinder-backup" Tests/Peers/cinder.sh
