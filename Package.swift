@@ -30,6 +30,11 @@ let package = Package(
         .library(name: "BulwarkDemo", type: .dynamic, targets: ["BulwarkDemo"]),
         .library(name: "BulwarkSwiftBank", type: .dynamic, targets: ["BulwarkSwiftBank"]),
         .library(name: "BulwarkS3Bank", type: .dynamic, targets: ["BulwarkS3Bank"]),
+        .library(name: "BulwarkKeystoneProject", type: .dynamic, targets: ["BulwarkKeystoneProject"]),
+        .library(name: "BulwarkKubernetesPod", type: .dynamic, targets: ["BulwarkKubernetesPod"]),
+        .library(name: "BulwarkPodProtection", type: .dynamic, targets: ["BulwarkPodProtection"]),
+        .library(name: "BulwarkCinderVolume", type: .dynamic, targets: ["BulwarkCinderVolume"]),
+        .library(name: "BulwarkCinderProtection", type: .dynamic, targets: ["BulwarkCinderProtection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +54,7 @@ let package = Package(
         .target(name: "BulwarkHTTP", dependencies: ["CCurl", "BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkSigV4", swiftSettings: strict),
         .target(name: "BulwarkOpenStack", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML"], swiftSettings: strict),
+        .target(name: "BulwarkKubernetes", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkSQLite"],
                 swiftSettings: strict),
@@ -73,6 +79,11 @@ let package = Package(
         plugin("BulwarkDemo", directory: "Demo"),
         plugin("BulwarkSwiftBank", directory: "SwiftBank", dependencies: ["BulwarkHTTP", "BulwarkOpenStack"]),
         plugin("BulwarkS3Bank", directory: "S3Bank", dependencies: ["BulwarkHTTP", "BulwarkSigV4"]),
+        plugin("BulwarkKeystoneProject", directory: "KeystoneProject", dependencies: ["BulwarkHTTP", "BulwarkOpenStack"]),
+        plugin("BulwarkKubernetesPod", directory: "KubernetesPod", dependencies: ["BulwarkKubernetes"]),
+        plugin("BulwarkPodProtection", directory: "KubernetesPodProtection", dependencies: ["BulwarkKubernetes"]),
+        plugin("BulwarkCinderVolume", directory: "CinderVolume", dependencies: ["BulwarkOpenStack", "BulwarkKubernetes"]),
+        plugin("BulwarkCinderProtection", directory: "CinderVolumeProtection", dependencies: ["BulwarkOpenStack"]),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),

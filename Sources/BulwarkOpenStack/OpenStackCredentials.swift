@@ -115,3 +115,19 @@ public struct OpenStackCredentials: Sendable, CustomStringConvertible {
         return u
     }
 }
+
+extension OpenStackCredentials {
+    /// As a plugin's options give them: inline clouds.yaml-style keys (`auth`, `region_name`,
+    /// ...), or `cloud` (with `clouds_file`, else the usual clouds.yaml places), or else the
+    /// `OS_*` variables.
+    public static func from(options: JSON, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> OpenStackCredentials {
+        if options["auth"] != nil { return try from(json: options, origin: "plugin options") }
+        if let cloud = options["cloud"]?.stringValue {
+            if let file = options["clouds_file"]?.stringValue { return try fromCloudsYAML(file, cloud: cloud) }
+            var env = environment
+            env["OS_CLOUD"] = cloud
+            return try fromEnvironment(env)
+        }
+        return try fromEnvironment(environment)
+    }
+}
