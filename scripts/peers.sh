@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${BULWARK_SHARED:-../shared}
+export BULWARK_SHARED=$(cd "$shared" 2>/dev/null && pwd || echo "$shared")
 if [ ! -d "$shared/peers" ]; then
     echo "peers: $shared/peers not found; the tests need ../shared beside the repository (or BULWARK_SHARED)" >&2
     exit 1
@@ -38,4 +39,9 @@ fi
 # OpenStack Cinder with its backup service (Tests/Peers/cinder.sh: the shared script plus a
 # file-backed volume driver and cinder-backup; see docs/testing.md).
 start "Cinder (volumes, snapshots, backups) on 127.0.0.1:8776" \
-    "curl -fs -m 5 -H 'X-Auth-Token: a:x' http://127.0.0.1:8776/v3/x/os-services | grep -q cinder-backup" Tests/Peers/cinder.sh
+    "curl -fs -m 5 -H 'X-Auth-Token: a:x' http://127.0.0.1:8776/v3/x/os-services | python3 -c 'import json,sys; s=json.load(sys.stdin)[\"services\"]; sys.exit(0 if len(s) >= 3 and all(x[\"state\"] == \"up\" for x in s) else 1)'" Tests/Peers/cinder.sh
+
+# The Kubernetes API simulator (Tests/Peers/kube_apiserver_sim.py) on 127.0.0.1:6443, for
+# the demo; tests start their own.
+start "Kubernetes API simulator on 127.0.0.1:6443" \
+    "curl -fs -m 2 -o /dev/null --cacert ${PEERS_DIR:-/tmp/bulwark-peers}/kube-sim/ca.crt https://127.0.0.1:6443/version" Tests/Peers/kube-sim.sh

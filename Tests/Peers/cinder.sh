@@ -61,6 +61,9 @@ backup_driver_init_check_interval = 5
 # the scheduler learns of backup services from capability reports sent every 60 s; on the
 # same host it checks the service table instead, so backups work as soon as it is up
 backup_use_same_host = true
+# with cinder-backup in this process the other services stop sending heartbeats about a minute
+# after start (they keep working); a long service_down_time keeps them scheduled
+service_down_time = 86400
 [database]
 connection = sqlite:///$BASE/state/cinder.db
 [oslo_concurrency]

@@ -20,7 +20,9 @@ and Status objects, for the resources Bulwark uses:
 - A new pod is Pending; it turns Running after --pending-seconds once every PVC it mounts
   exists and is Bound (a PVC naming an existing PV is Bound at once).
 - Test controls under /_sim/ (same auth): faults (slow answers, HTTP errors such as 500
-  bursts or 429 with Retry-After, dropped connections, malformed JSON), token rotation,
+  bursts or 429 with Retry-After, dropped connections, malformed JSON; each for `count`
+  matching requests after `skip`), token replacement, a scheduled token rotation that
+  rewrites the token file as the kubelet does,
   forcing a pod's phase, and the request log. The code under test never calls these.
 
 --pki DIR makes a CA, a server certificate for 127.0.0.1, a client certificate, and
@@ -77,6 +79,25 @@ class Cluster:
         self.kube_version = args.kube_version
         self.faults = []  # dicts: method, path (regex), kind, count, + kind's fields
         self.requests = []  # (method, path, status)
+        self.rotation = None
+
+    def rotate_if_due(self):
+        """A scheduled token rotation, as the kubelet rotates a projected service account
+        token: after N more API requests the old token stops working and the new one is
+        written to the token file."""
+        r = self.rotation
+        if r is None:
+            return
+        r["after_requests"] -= 1
+        if r["after_requests"] >= 0:
+            return
+        self.rotation = None
+        self.tokens = {r["new_token"]}
+        if r.get("token_file"):
+            temporary = r["token_file"] + ".new"
+            with open(temporary, "w") as f:
+                f.write(r["new_token"])
+            os.replace(temporary, r["token_file"])
 
     def next_revision(self):
         self.revision += 1
@@ -238,6 +259,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def authenticated(self):
         auth = self.headers.get("Authorization", "")
+        with self.cluster.lock:
+            self.cluster.rotate_if_due()
         if auth.startswith("Bearer "):
             with self.cluster.lock:
                 return auth[7:] in self.cluster.tokens
@@ -258,12 +281,20 @@ class Handler(BaseHTTPRequestHandler):
             for rule in self.cluster.faults:
                 if rule["count"] != 0 and rule.get("method", self.command) == self.command \
                         and re.search(rule.get("path", ""), self.path):
+                    if rule.get("skip", 0) > 0:  # let this many matching requests through first
+                        rule["skip"] -= 1
+                        continue
                     rule["count"] -= 1
                     return dict(rule)
         return None
 
     def handle_any(self):
         body = self.body()
+        if self.path in ("/version", "/healthz", "/readyz", "/livez"):  # public, as system:public-info-viewer allows
+            if self.path != "/version":
+                return self.send_json(200, "ok")
+            major, minor = self.cluster.kube_version.split(".")[:2]
+            return self.send_json(200, {"major": major, "minor": minor, "gitVersion": "v%s.0-sim" % self.cluster.kube_version})
         if not self.authenticated():
             return self.send_json(*status(401, "Unauthorized", "Unauthorized"))
         split = urlsplit(self.path)
@@ -296,9 +327,6 @@ class Handler(BaseHTTPRequestHandler):
         if split.path in ("/api", "/api/"):
             return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
                                         "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})
-        if split.path == "/version":
-            major, minor = self.cluster.kube_version.split(".")[:2]
-            return self.send_json(200, {"major": major, "minor": minor, "gitVersion": "v%s.0-sim" % self.cluster.kube_version})
         if not match or match.group(2) not in KINDS:
             return self.send_json(*status(404, "NotFound", "the server could not find the requested resource"))
         namespace, plural, name = match.groups()
@@ -331,6 +359,9 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_sim/faults" and self.command == "DELETE":
                 c.faults.clear()
                 return self.send_json(200, {"faults": []})
+            if path == "/_sim/rotation" and self.command == "PUT":
+                c.rotation = dict(body)
+                return self.send_json(200, {"rotation": "scheduled"})
             if path == "/_sim/tokens" and self.command == "PUT":
                 c.tokens = set(body["tokens"])
                 return self.send_json(200, {"tokens": len(c.tokens)})
@@ -388,18 +419,19 @@ def make_pki(directory, port, token):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=6443)
+    parser.add_argument("--port", type=int, default=6443, help="0: any free port")
     parser.add_argument("--pki", required=True, help="directory for the CA, certificates and kubeconfig")
     parser.add_argument("--token", action="append", default=[], help="an accepted bearer token (repeatable)")
     parser.add_argument("--pending-seconds", type=float, default=1.0)
     parser.add_argument("--kube-version", default="1.33")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--stdin-lifetime", action="store_true", help="print PORT <n> first; exit when stdin closes")
     args = parser.parse_args()
     if not args.token:
         args.token = [uuid.uuid4().hex]
-    make_pki(args.pki, args.port, args.token[0])
-
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    args.port = server.server_address[1]
+    make_pki(args.pki, args.port, args.token[0])
     server.daemon_threads = True
     server.cluster = Cluster(args)
     server.verbose = args.verbose
@@ -408,6 +440,10 @@ def main():
     context.load_verify_locations(os.path.join(args.pki, "ca.crt"))
     context.verify_mode = ssl.CERT_OPTIONAL  # client certificates authenticate; tokens too
     server.socket = context.wrap_socket(server.socket, server_side=True)
+    if args.stdin_lifetime:
+        # Tests' PeerProcess protocol: "PORT <n>", and exit when standard input closes.
+        print("PORT %d" % args.port, flush=True)
+        threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
     print("kube-apiserver-sim listening on https://127.0.0.1:%d (kubeconfig: %s)" % (args.port, os.path.join(args.pki, "kubeconfig")),
           flush=True)
     server.serve_forever()

@@ -97,9 +97,10 @@ public final class PeerProcess: @unchecked Sendable {
     let stdin = Pipe()
     public let port: Int
 
-    public init(script: String, arguments: [String] = []) throws {
+    /// `python`: the interpreter (a venv's, for peers that need packages from PyPI).
+    public init(script: String, arguments: [String] = [], python: String = "python3") throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestSupport.packageRoot.appendingPathComponent("Tests/Peers/\(script)").path] + arguments
+        process.arguments = [python, TestSupport.packageRoot.appendingPathComponent("Tests/Peers/\(script)").path] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = stdin
