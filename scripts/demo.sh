@@ -43,3 +43,6 @@ echo; echo "== delete"
 "$bulwark" checkpoint delete "$checkpoint" --provider demo
 "$bulwark" checkpoint list --provider demo
 echo "demo finished: protect -> list -> restore -> delete"
+
+echo; echo "================ the OS Kubernetes Provider"
+bash scripts/demo-openstack-kubernetes.sh

@@ -78,9 +78,20 @@ struct YAMLReader {
             value = .array(items)
         case YAML_MAPPING_START_EVENT:
             var object = JSONObject()
+            var merged: [JSONObject] = []
             while true {
                 let keyEvent = try events.next()
                 if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+                if keyEvent.type == YAML_SCALAR_EVENT, !keyEvent.quoted, keyEvent.value == "<<" {
+                    // YAML 1.1 merge key (`<<: *defaults`): the mapping's (or mappings')
+                    // entries, under those written out here.
+                    switch try readNode(&events, pointer: pointer + "/<<", depth: depth + 1) {
+                    case .object(let o): merged.append(o)
+                    case .array(let list) where list.allSatisfy({ $0.objectValue != nil }): merged += list.compactMap(\.objectValue)
+                    default: throw YAMLError(message: "a merge key (<<) takes a mapping or a list of mappings", position: keyEvent.position)
+                    }
+                    continue
+                }
                 guard keyEvent.type == YAML_SCALAR_EVENT || keyEvent.type == YAML_ALIAS_EVENT else {
                     throw YAMLError(message: "a mapping key must be a plain value, not a list or a mapping", position: keyEvent.position)
                 }
@@ -99,6 +110,9 @@ struct YAMLReader {
                 let childPointer = pointer + "/" + key.replacingTokens()
                 object[key] = try readNode(&events, pointer: childPointer, depth: depth + 1)
                 if positions[childPointer] == nil { positions[childPointer] = keyEvent.position }
+            }
+            for source in merged {
+                for (key, v) in source where !object.contains(key) { object[key] = v }
             }
             value = .object(object)
         default:

@@ -63,3 +63,21 @@ import Testing
         #expect(try YAMLDocument.parse(#"{"a": [1, "b", null]}"#).json == ["a": [1, "b", nil]])
     }
 }
+
+@Suite struct YAMLMergeKeyTests {
+    @Test func mergeKeysFillInWhatIsNotWrittenOut() throws {
+        let doc = try YAMLDocument.parse("""
+            base: &base {a: 1, b: 2}
+            more: &more {c: 3}
+            one: {<<: *base, b: 20}
+            two:
+              <<: [*base, *more]
+              d: 4
+            quoted: {"<<": x}
+            """)
+        #expect(doc.json["one"] == ["a": 1, "b": 20])
+        #expect(doc.json["two"] == ["a": 1, "b": 2, "c": 3, "d": 4])
+        #expect(doc.json["quoted"] == ["<<": "x"])
+        #expect(throws: YAMLError.self) { try YAMLDocument.parse("x: {<<: 5}") }
+    }
+}
