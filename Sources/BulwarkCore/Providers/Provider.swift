@@ -63,6 +63,11 @@ public final class Provider: Sendable {
                 try checkOptions(config.protectableOptions[type] ?? [:], against: entry.configSchema, config, at: "/protectables/\(type)",
                                  plugin: "protectable \(type)")
             }
+            if config.protectableOptions.isEmpty {
+                // ...and so are those that cannot start without them (credentials, say).
+                if let instance = try? ProtectableInstance(entry, configuration: [:]) { protectables[type] = instance }
+                continue
+            }
             do {
                 protectables[type] = try ProtectableInstance(entry, configuration: config.protectableOptions[type] ?? [:])
             } catch {
