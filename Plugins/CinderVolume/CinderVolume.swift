@@ -22,7 +22,7 @@ struct CinderVolume: Protectable {
     let kubernetes: KubernetesClient?
 
     init(configuration: JSON, context: borrowing PluginContext) throws {
-        cinder = try OpenStackOptions.cinder(configuration.withoutKey("kubernetes"))
+        cinder = try OpenStackOptions.cinder(configuration.setting("kubernetes", nil))
         kubernetes = try configuration["kubernetes"].map(KubernetesOptions.client)
     }
 
@@ -76,14 +76,6 @@ struct CinderVolume: Protectable {
         if let az = volume["availability_zone"]?.stringValue { info["availability_zone"] = .string(az) }
         if let size = volume["size"] { info["size"] = size }
         return Resource(type: resourceType, id: id, name: volume["name"]?.stringValue ?? "", extraInfo: info)
-    }
-}
-
-extension JSON {
-    func withoutKey(_ key: String) -> JSON {
-        guard case .object(var o) = self else { return self }
-        o[key] = nil
-        return .object(o)
     }
 }
 

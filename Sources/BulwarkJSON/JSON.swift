@@ -88,6 +88,14 @@ extension JSON {
         return nil
     }
 
+    /// This object with member `key` set to `value` (removed when `value` is nil); any
+    /// other value unchanged.
+    public func setting(_ key: String, _ value: JSON?) -> JSON {
+        guard case .object(var o) = self else { return self }
+        o[key] = value
+        return .object(o)
+    }
+
     /// The element at `index` of an array; nil when out of range or not an array.
     public subscript(index: Int) -> JSON? {
         if case .array(let a) = self, a.indices.contains(index) { return a[index] }
