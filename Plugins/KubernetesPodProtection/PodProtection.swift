@@ -57,9 +57,9 @@ struct PodProtection: ProtectionPlugin {
         var claims = JSONObject(), volumes = JSONObject()
         for v in try client.cinderVolumes(of: pod) {
             var entry = JSONObject([("cinder_volume_id", .string(v.cinderVolumeID))])
-            if let claim = v.claim, let pvName = v.persistentVolume {
-                if let pvc = try client.get("/api/v1/namespaces/\(namespace)/persistentvolumeclaims/\(claim)") { claims[claim] = Self.portable(pvc) }
-                if let pv = try client.get("/api/v1/persistentvolumes/\(pvName)") { entry["persistent_volume"] = Self.portable(pv) }
+            if let claim = v.claim, let pvc = v.claimObject, let pv = v.persistentVolumeObject {
+                claims[claim] = Self.portable(pvc)
+                entry["persistent_volume"] = Self.portable(pv)
                 entry["claim"] = .string(claim)
             }
             volumes[v.podVolume] = .object(entry)
@@ -170,14 +170,6 @@ struct PodProtection: ProtectionPlugin {
     /// A DNS-1123 name (lower case, at most 63 characters).
     static func dnsName(_ s: String) -> String {
         String(s.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(63))
-    }
-}
-
-extension JSON {
-    func setting(_ key: String, _ value: JSON) -> JSON {
-        guard case .object(var o) = self else { return self }
-        o[key] = value
-        return .object(o)
     }
 }
 

@@ -8,6 +8,9 @@ public struct PodCinderVolume: Sendable, Equatable {
     public var claim: String?
     public var persistentVolume: String?
     public var cinderVolumeID: String
+    /// The PVC and PV objects as read while following the claim (nil for in-tree volumes).
+    public var claimObject: JSON?
+    public var persistentVolumeObject: JSON?
 }
 
 /// The CSI driver name of OpenStack's Cinder CSI plugin.
@@ -35,12 +38,11 @@ extension KubernetesClient {
             guard let pv = try get("/api/v1/persistentvolumes/\(pvName)") else {
                 throw KubernetesError("pod \(namespace)/\(podName): claim \(claim) is bound to PV \(pvName), which does not exist", status: 404)
             }
-            let spec = pv["spec"]
-            if let id = spec?["cinder"]?["volumeID"]?.stringValue {
-                found.append(PodCinderVolume(podVolume: name, claim: claim, persistentVolume: pvName, cinderVolumeID: id))
-            } else if spec?["csi"]?["driver"]?.stringValue == cinderCSIDriver, let id = spec?["csi"]?["volumeHandle"]?.stringValue {
-                found.append(PodCinderVolume(podVolume: name, claim: claim, persistentVolume: pvName, cinderVolumeID: id))
-            }
+            let spec = pv["spec"], csi = spec?["csi"]
+            let csiHandle = csi?["driver"]?.stringValue == cinderCSIDriver ? csi?["volumeHandle"]?.stringValue : nil
+            guard let id = spec?["cinder"]?["volumeID"]?.stringValue ?? csiHandle else { continue }  // not Cinder's
+            found.append(PodCinderVolume(podVolume: name, claim: claim, persistentVolume: pvName, cinderVolumeID: id,
+                                         claimObject: pvc, persistentVolumeObject: pv))
         }
         return found
     }
