@@ -11,47 +11,44 @@ import BulwarkPluginKit
 ///
 /// Each records its progress in `volume.json` as it goes, so a failed or interrupted run
 /// leaves a record of what to clean up; a failed protect removes what it made.
-struct VolumeBackupProtection: ProtectionPlugin {
+struct VolumeBackupProtection: CinderVolumeProtection {
     static let name = "bulwark-volume-backup-protection"
     static let aliases = ["karbor-volume-protection-plugin", "cinder_backup"]
-    static let resourceTypes = ["OS::Cinder::Volume"]
-    static let configSchema: JSON? = OpenStackOptions.cinderSchema()
-    static let schemas: [String: ResourceSchemas] = [
-        "OS::Cinder::Volume": ResourceSchemas(options: schemaFile("volume_backup_options"), restore: schemaFile("volume_backup_restore"),
-                                              savedInfo: schemaFile("volume_backup_saved_info")),
-    ]
-    static let operations: [OperationKind: Set<Hook>] = [.protect: [.main], .restore: [.main], .delete: [.main]]
-
+    static let mode = VolumeOperations.Mode.backup
     let volumes: VolumeOperations
-
-    init(configuration: JSON, context: borrowing PluginContext) throws {
-        volumes = try VolumeOperations(configuration)
-    }
-
-    func run(_ operation: OperationKind, _ hook: Hook, input: HookInput, context: borrowing PluginContext) throws {
-        try volumes.run(operation, mode: .backup, input: input, context: context)
-    }
 }
 
-struct VolumeSnapshotProtection: ProtectionPlugin {
+struct VolumeSnapshotProtection: CinderVolumeProtection {
     static let name = "bulwark-volume-snapshot-protection"
     static let aliases = ["karbor-volume-snapshot-plugin", "volume_snapshot"]
-    static let resourceTypes = ["OS::Cinder::Volume"]
-    static let configSchema: JSON? = OpenStackOptions.cinderSchema()
-    static let schemas: [String: ResourceSchemas] = [
-        "OS::Cinder::Volume": ResourceSchemas(options: schemaFile("volume_snapshot_options"), restore: schemaFile("volume_snapshot_restore"),
-                                              savedInfo: schemaFile("volume_backup_saved_info")),
-    ]
-    static let operations: [OperationKind: Set<Hook>] = [.protect: [.main], .restore: [.main], .delete: [.main]]
-
+    static let mode = VolumeOperations.Mode.snapshot
     let volumes: VolumeOperations
+}
+
+/// What the two plugins share: everything but their names and mode. Their schemas are
+/// `schemas/volume_<mode>_options.json` and `_restore.json`, and one saved-info schema.
+protocol CinderVolumeProtection: ProtectionPlugin {
+    static var mode: VolumeOperations.Mode { get }
+    var volumes: VolumeOperations { get }
+    init(volumes: VolumeOperations)
+}
+
+extension CinderVolumeProtection {
+    static var resourceTypes: [String] { ["OS::Cinder::Volume"] }
+    static var configSchema: JSON? { OpenStackOptions.cinderSchema() }
+    static var schemas: [String: ResourceSchemas] {
+        ["OS::Cinder::Volume": ResourceSchemas(options: schemaFile("volume_\(mode.rawValue)_options"),
+                                               restore: schemaFile("volume_\(mode.rawValue)_restore"),
+                                               savedInfo: schemaFile("volume_backup_saved_info"))]
+    }
+    static var operations: [OperationKind: Set<Hook>] { [.protect: [.main], .restore: [.main], .delete: [.main]] }
 
     init(configuration: JSON, context: borrowing PluginContext) throws {
-        volumes = try VolumeOperations(configuration)
+        self.init(volumes: try VolumeOperations(configuration))
     }
 
     func run(_ operation: OperationKind, _ hook: Hook, input: HookInput, context: borrowing PluginContext) throws {
-        try volumes.run(operation, mode: .snapshot, input: input, context: context)
+        try volumes.run(operation, mode: Self.mode, input: input, context: context)
     }
 }
 
