@@ -20,6 +20,8 @@ public final class CinderClient: Sendable {
         case keystone(KeystoneSession)
         /// Cinder's `noauth` strategy (development deployments): `X-Auth-Token: user:project`.
         case noauth(user: String, project: String)
+        /// `noauth` in the project the session's credentials are scoped to (found on first use).
+        case noauthInScope(user: String, session: KeystoneSession)
     }
 
     public let auth: Auth
@@ -36,14 +38,15 @@ public final class CinderClient: Sendable {
 
     /// The project the calls act in.
     public func projectID() throws(CinderError) -> String {
+        let session: KeystoneSession
         switch auth {
         case .noauth(_, let project): return project
-        case .keystone(let session):
-            let token: KeystoneSession.Token
-            do { token = try session.token() } catch { throw CinderError(error.description) }
-            guard let id = token.projectID else { throw CinderError("the Keystone token is not scoped to a project") }
-            return id
+        case .keystone(let s), .noauthInScope(_, let s): session = s
         }
+        let token: KeystoneSession.Token
+        do { token = try session.token() } catch { throw CinderError(error.description) }
+        guard let id = token.projectID else { throw CinderError("the Keystone token is not scoped to a project") }
+        return id
     }
 
     public func endpoint() throws(CinderError) -> String {
@@ -65,17 +68,18 @@ public final class CinderClient: Sendable {
     public func send(_ method: String, _ path: String, body: JSON? = nil) throws(CinderError) -> JSON? {
         var headers = [("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
-        let request = HTTPRequest(method: method, url: try endpoint() + path, headers: headers, body: body?.serializedBytes(),
+        var request = HTTPRequest(method: method, url: try endpoint() + path, headers: headers, body: body?.serializedBytes(),
                                   idempotent: method != "POST")
+        switch auth {
+        case .keystone: break  // the session adds its token, and renews it on 401
+        case .noauth(let user, _), .noauthInScope(let user, _): request.headers.append(("X-Auth-Token", "\(user):\(try projectID())"))
+        }
         let response: HTTPResponse
         do {
-            switch auth {
-            case .keystone(let session):
+            if case .keystone(let session) = auth {
                 response = try session.send(request)
-            case .noauth(let user, let project):
-                var r = request
-                r.headers.append(("X-Auth-Token", "\(user):\(project)"))
-                response = try http.send(r)
+            } else {
+                response = try http.send(request)
             }
         } catch {
             throw CinderError("Cinder: \(error)", status: error.status)

@@ -40,18 +40,14 @@ public enum OpenStackOptions {
     }
 
     /// A Cinder client for the options: Keystone auth (catalog or `cinder_url`), or noauth
-    /// in the project the Keystone credentials are scoped to.
+    /// in the project the Keystone credentials are scoped to. Nothing is sent until the
+    /// first call.
     public static func cinder(_ options: JSON) throws -> CinderClient {
         let session = try session(options)
         switch options["cinder_auth"]?.stringValue ?? "keystone" {
         case "noauth":
-            let project: String
-            do {
-                guard let id = try session.token().projectID else { throw CinderError("the Keystone credentials are not scoped to a project") }
-                project = id
-            }
             guard let url = options["cinder_url"]?.stringValue else { throw CinderError("cinder_auth noauth needs cinder_url") }
-            return CinderClient(auth: .noauth(user: options["noauth_user"]?.stringValue ?? "bulwark", project: project), endpoint: url)
+            return CinderClient(auth: .noauthInScope(user: options["noauth_user"]?.stringValue ?? "bulwark", session: session), endpoint: url)
         default:
             return CinderClient(auth: .keystone(session), endpoint: options["cinder_url"]?.stringValue, tls: session.credentials.tls)
         }
