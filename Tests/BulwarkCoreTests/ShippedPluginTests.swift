@@ -25,6 +25,23 @@ import TestSupport
         }
     }
 
+    /// What the OpenStack and Kubernetes protection plugins publish is schemas/ to the letter
+    /// (scripts/generate-plugin-schemas.py embeds those files; this catches a stale embed).
+    @Test(arguments: [
+        ("BulwarkPodProtection", "bulwark-pod-protection", "OS::Kubernetes::Pod", "pod_protection_options", "pod_protection_restore", "pod_protection_saved_info"),
+        ("BulwarkCinderProtection", "bulwark-volume-backup-protection", "OS::Cinder::Volume", "volume_backup_options", "volume_backup_restore", "volume_backup_saved_info"),
+        ("BulwarkCinderProtection", "bulwark-volume-snapshot-protection", "OS::Cinder::Volume", "volume_snapshot_options", "volume_snapshot_restore", "volume_backup_saved_info"),
+    ])
+    func publishedSchemasAreTheFilesInSchemas(_ product: String, _ plugin: String, _ type: String,
+                                              _ options: String, _ restore: String, _ savedInfo: String) throws {
+        let library = try PluginLoader().load(path: TestSupport.shippedPlugin(product))
+        let entry = try #require(library.protections.first { $0.name == plugin })
+        for (kind, file) in [("options", options), ("restore", restore), ("saved_info", savedInfo)] {
+            let text = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("schemas/\(file).json"), encoding: .utf8)
+            #expect(entry.schema(kind, for: type) == (try JSON.parse(text)), "\(plugin) \(kind) differs from schemas/\(file).json")
+        }
+    }
+
     @Test func searchPathOrder() throws {
         let path = PluginSearchPath(providerPaths: ["/from/provider"], environment: ["BULWARK_PLUGIN_PATH": "/env/a::/env/b"],
                                     buildOutput: "/build")
