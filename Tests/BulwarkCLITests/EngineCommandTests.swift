@@ -180,11 +180,19 @@ import TestSupport
         process.executableURL = TestSupport.buildDirectory.appendingPathComponent("bulwark")
         process.arguments = ["protect", "--provider", "sim", "--plan", directory.appendingPathComponent("slow-plan.yaml").path, "--concurrency", "1"]
         process.environment = environment
-        let out = Pipe()
+        let out = Pipe(), err = Pipe()
         process.standardOutput = out
-        process.standardError = Pipe()
+        process.standardError = err
         try process.run()
-        Thread.sleep(forTimeInterval: 1.0)
+        // Interrupt once the flow runs (its first progress line), not at a guessed moment: a
+        // signal sent while the process was still starting, before its handler was in place,
+        // was seen to be lost under load (exit 0, checkpoint available).
+        var progress = Data()
+        while !String(decoding: progress, as: UTF8.self).contains("protect: ") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            progress += chunk
+        }
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
