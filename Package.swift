@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "BulwarkSigV4Tests", dependencies: ["BulwarkSigV4", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkOpenStackTests", dependencies: ["BulwarkOpenStack", "BulwarkHTTP", "BulwarkJSON", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "BulwarkHTTPTests", dependencies: ["BulwarkHTTP", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "BulwarkHTTPTests", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkSigV4", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkSchemaTests", dependencies: ["BulwarkSchema", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport", "BankConformance"],
                     exclude: ["Fixtures"], swiftSettings: strict),

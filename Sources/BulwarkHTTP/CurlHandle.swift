@@ -23,6 +23,7 @@ final class CurlHandle: @unchecked Sendable {
         var upload: [UInt8]
         var uploadOffset = 0
         var reader: (@Sendable (UnsafeMutableRawBufferPointer) -> Int)?
+        var rewind: (@Sendable () -> Bool)?
         init(upload: [UInt8]) { self.upload = upload }
     }
 
@@ -41,6 +42,7 @@ final class CurlHandle: @unchecked Sendable {
         let transfer = Transfer(upload: request.body ?? [])
         transfer.sink = sink
         transfer.reader = request.bodyReader
+        transfer.rewind = request.bodyRewind
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -80,7 +82,11 @@ final class CurlHandle: @unchecked Sendable {
         // Body.
         if request.body != nil || request.bodyReader != nil {
             _ = CCurl_setopt_long(h, CURLOPT_UPLOAD, 1)
-            _ = CCurl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.bodyLength ?? transfer.upload.count))
+            // -1: a streamed body of unknown length, sent chunked.
+            let length = request.bodyLength ?? (request.bodyReader == nil ? transfer.upload.count : -1)
+            _ = CCurl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
+            // Large bodies go out in 2 MiB writes (libcurl's maximum) instead of 64 KiB ones.
+            if length < 0 || length >= 1 << 20 { _ = CCurl_setopt_long(h, CURLOPT_UPLOAD_BUFFERSIZE, 2 << 20) }
             _ = CCurl_setopt_pointer(h, CURLOPT_READDATA, context)
             _ = CCurl_setopt_callback(h, CURLOPT_READFUNCTION) { buffer, size, count, context in
                 let t = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
@@ -98,11 +104,15 @@ final class CurlHandle: @unchecked Sendable {
                 return n
             }
             // libcurl may resend the body on a fresh connection: an in-memory body rewinds,
-            // a streamed one cannot (and the client does not retry those).
+            // a streamed one only to its start and only with a rewind function.
             _ = CCurl_setopt_seekdata(h, context)
             _ = CCurl_setopt_seek(h) { context, offset, origin in
                 let t = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-                guard t.reader == nil, origin == SEEK_SET, offset >= 0, Int(offset) <= t.upload.count else { return 2 }  // CANTSEEK
+                if t.reader != nil {
+                    guard origin == SEEK_SET, offset == 0, let rewind = t.rewind, rewind() else { return 2 }  // CANTSEEK
+                    return 0
+                }
+                guard origin == SEEK_SET, offset >= 0, Int(offset) <= t.upload.count else { return 2 }  // CANTSEEK
                 t.uploadOffset = Int(offset)
                 return 0  // CURL_SEEKFUNC_OK
             }
@@ -130,6 +140,11 @@ final class CurlHandle: @unchecked Sendable {
                 let name = line[..<colon].lowercased()
                 let value = line[line.index(after: colon)...].trimmingWhitespace()
                 t.headers.append((name, value))
+                // Room for the whole body at once, not a buffer grown by doubling (capped:
+                // the length is the server's word).
+                if name == "content-length", t.sink == nil, let length = Int(value), length > t.body.capacity {
+                    t.body.reserveCapacity(min(length, 64 << 20))
+                }
             }
             return n
         }

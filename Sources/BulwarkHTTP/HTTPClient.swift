@@ -29,11 +29,16 @@ public final class HTTPClient: Sendable {
     /// 400 and throws ``HTTPError`` otherwise (after the last attempt). `sink`, when
     /// given, receives the body in pieces instead of `HTTPResponse.body`.
     public func send(_ request: HTTPRequest, sink: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws(HTTPError) -> HTTPResponse {
-        let canRetry = request.idempotent && request.bodyReader == nil
+        let canRetry = request.idempotent && (request.bodyReader == nil || request.bodyRewind != nil)
         var attempt = 0
         var delay = retry.initialDelay
         while true {
             attempt += 1
+            // Every attempt sends a streamed body from its first byte (a caller's own retry too).
+            if let rewind = request.bodyRewind, !rewind() {
+                throw HTTPError(kind: .transport(code: -1), method: request.method, url: HTTPError.redact(request.url),
+                                message: "the upload was cancelled", attempts: max(1, attempt - 1))
+            }
             let outcome = perform(request, sink: sink)
             switch outcome {
             case .success(let response) where response.status < 400:
@@ -73,7 +78,7 @@ public final class HTTPClient: Sendable {
     private func perform(_ request: HTTPRequest, sink: (@Sendable (UnsafeRawBufferPointer) -> Bool)?) -> Result<HTTPResponse, HTTPError> {
         var pooled = handles.withLock { $0.popLast() }
         if pooled == nil {
-            do { pooled = try CurlHandle() } catch let error as HTTPError { return .failure(error) } catch { return .failure(HTTPError(kind: .transport(code: -1), method: request.method, url: HTTPError.redact(request.url), message: "\(error)", attempts: 1)) }
+            do { pooled = try CurlHandle() } catch { return .failure(error) }
         }
         let handle = pooled!
         let result = handle.perform(request, tls: tls, connectTimeout: connectTimeout, timeout: timeout, sink: sink)

@@ -5,16 +5,16 @@
 
 Prints "PORT <n>" once listening, and exits when its standard input closes (so it never
 outlives the test that started it). Endpoints, for any method:
-  /echo                       200, JSON: method, path, headers, body length and text
+  /echo                       200, JSON: method, path, headers, body length, sha256 and text (Content-Length or chunked bodies)
   /status/<code>[?retry_after=S]   that status, JSON {"message": "status <code> from test server"}
-  /flaky/<key>?fail=N[&code=C][&retry_after=S]   the first N requests for <key> get C (503), then 200
+  /flaky/<key>?fail=N[&code=C][&retry_after=S]   the first N requests for <key> get C (503), then 200 with the body's length and sha256
   /slow?ms=N                  200 after N ms
   /drop                       closes the connection without answering
   /bytes?n=N                  N bytes (i % 251)
   /auth                       401 unless "Authorization: Bearer s3cret-token"
   /connections                how many TCP connections the server has accepted
 """
-import json, socketserver, ssl, sys, threading, time
+import hashlib, json, socketserver, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -40,17 +40,32 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def read_chunked(self):
+        parts = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
     def handle_any(self):
         with lock:
             connections.add(self.client_address)
         url = urlparse(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = self.read_chunked()
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
         parts = url.path.strip("/").split("/")
         if parts[0] == "echo":
             self.reply(200, {"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
-                             "length": len(body), "body": body[:1000].decode("utf-8", "replace")})
+                             "length": len(body), "sha256": hashlib.sha256(body).hexdigest(),
+                             "body": body[:1000].decode("utf-8", "replace")})
         elif parts[0] == "status":
             code = int(parts[1])
             headers = {"Retry-After": q["retry_after"]} if "retry_after" in q else {}
@@ -63,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
                 headers = {"Retry-After": q["retry_after"]} if "retry_after" in q else {}
                 self.reply(int(q.get("code", "503")), {"error": {"message": "flaky failure %d" % n}}, headers)
             else:
-                self.reply(200, {"attempt": n})
+                self.reply(200, {"attempt": n, "length": len(body), "sha256": hashlib.sha256(body).hexdigest()})
         elif parts[0] == "slow":
             time.sleep(int(q.get("ms", "1000")) / 1000)
             self.reply(200, {"slept_ms": int(q.get("ms", "1000"))})
