@@ -52,14 +52,9 @@ struct S3Bank: BankPlugin {
     func openWriter(_ key: String) throws -> any BankObjectWriter { S3ObjectWriter(store: store, key: key) }
 
     func get(_ key: String, offset: UInt64, length: UInt64) throws -> [UInt8] {
-        var headers: [(String, String)] = []
-        if offset > 0 || length > 0 {
-            let size = try self.size(key)
-            if offset >= size { return [] }
-            let end = length == 0 ? size - 1 : min(size, offset + length) - 1
-            headers.append(("Range", "bytes=\(offset)-\(end)"))
-        }
-        return try store.request("GET", key, headers: headers, notFound: "no object \(key)").body
+        // One GET: a range past the end is an empty read (416), not an error.
+        let range = HTTPRequest.byteRange(offset: offset, length: length)
+        return try store.request("GET", key, headers: range.map { [$0] } ?? [], notFound: "no object \(key)", pastEnd: range != nil).body
     }
 
     func size(_ key: String) throws -> UInt64 {
@@ -132,10 +127,11 @@ final class S3Store: Sendable {
         return (scheme + host, host, "/" + bucket + objectPath)
     }
 
-    /// One signed request. `query` is already encoded. 404 becomes notFound when given.
+    /// One signed request. `query` is already encoded. 404 becomes notFound when given;
+    /// with `pastEnd`, 416 (a range past the end of the object) is an empty response.
     @discardableResult
     func request(_ method: String, _ key: String?, query: String = "", headers: [(String, String)] = [], body: [UInt8]? = nil,
-                 notFound: String? = nil) throws -> HTTPResponse {
+                 notFound: String? = nil, pastEnd: Bool = false) throws -> HTTPResponse {
         let (base, host, path) = location(key)
         // Bodies over 1 MiB are sent as UNSIGNED-PAYLOAD (the signature covers the
         // headers, not the bytes): hashing every part cost more than sending it.
@@ -148,6 +144,7 @@ final class S3Store: Sendable {
                                                body: body ?? (method == "PUT" || method == "POST" ? [] : nil)))
         } catch {
             if error.status == 404, let notFound { throw PluginError.notFound(notFound) }
+            if error.status == 416, pastEnd { return HTTPResponse(status: 416, headers: [], body: []) }
             throw PluginError.failed("S3: \(error)")
         }
     }

@@ -7,8 +7,9 @@ import Synchronization
 
 /// A bank in OpenStack Swift, as Karbor's default bank.
 ///
-/// Objects live in `container` under their key without the leading `/`. Objects written
-/// in pieces larger than `segment_size` become Static Large Objects: segments in
+/// Objects live in `container` under their key without the leading `/`. Objects put
+/// whole up to `segment_size`, or written in pieces up to 8 MiB, are one object; larger
+/// ones become Static Large Objects streamed in segments of `segment_size`: segments in
 /// `<container>_segments`, a manifest at the key; deleting the key deletes the segments.
 /// Leases are JSON objects `{owner, expires_at}` in `<container>_leases`, with
 /// `X-Delete-After` a minute past the expiry so Swift cleans up leases nobody releases.
@@ -56,14 +57,10 @@ struct SwiftBank: BankPlugin {
     func openWriter(_ key: String) throws -> any BankObjectWriter { SwiftObjectWriter(store: store, key: key) }
 
     func get(_ key: String, offset: UInt64, length: UInt64) throws -> [UInt8] {
-        var headers: [(String, String)] = []
-        if offset > 0 || length > 0 {
-            let size = try self.size(key)
-            if offset >= size { return [] }
-            let end = length == 0 ? size - 1 : min(size, offset + length) - 1
-            headers.append(("Range", "bytes=\(offset)-\(end)"))
-        }
-        return try store.request("GET", store.objectURL(key), headers: headers, notFound: "no object \(key)").body
+        // One GET: a range past the end is an empty read (416), not an error.
+        let range = HTTPRequest.byteRange(offset: offset, length: length)
+        return try store.send(HTTPRequest(method: "GET", url: store.objectURL(key), headers: range.map { [$0] } ?? []),
+                              notFound: "no object \(key)", pastEnd: range != nil).body
     }
 
     func size(_ key: String) throws -> UInt64 {
@@ -177,11 +174,19 @@ final class SwiftStore: Sendable {
     @discardableResult
     func request(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                  notFound: String? = nil) throws -> HTTPResponse {
+        try send(HTTPRequest(method: method, url: url, headers: headers, body: body), notFound: notFound)
+    }
+
+    /// `request`, with the token added. With `pastEnd`, 416 (a range past the end of the
+    /// object) is an empty response.
+    @discardableResult
+    func send(_ request: HTTPRequest, notFound: String? = nil, pastEnd: Bool = false) throws -> HTTPResponse {
         var renewed = false
         while true {
-            let token = try authenticated().token
+            var authorised = request
+            authorised.headers.append(("X-Auth-Token", try authenticated().token))
             do {
-                return try client.send(HTTPRequest(method: method, url: url, headers: headers + [("X-Auth-Token", token)], body: body))
+                return try client.send(authorised)
             } catch {
                 if error.status == 401, !renewed {
                     renewed = true
@@ -189,6 +194,7 @@ final class SwiftStore: Sendable {
                     continue
                 }
                 if error.status == 404, let notFound { throw PluginError.notFound(notFound) }
+                if error.status == 416, pastEnd { return HTTPResponse(status: 416, headers: [], body: []) }
                 throw PluginError.failed("Swift: \(error)")
             }
         }
@@ -241,18 +247,28 @@ final class SwiftStore: Sendable {
     }
 }
 
-/// Writes an object in pieces: up to one segment in memory; beyond that, each full
-/// segment is uploaded in the background while the next one fills (at most two uploads
-/// at once), and a Static Large Object manifest is written on commit.
+/// Writes an object in pieces. Up to `inlineLimit` bytes are kept in memory and committed
+/// with one PUT. Past that the object becomes a Static Large Object: each segment's PUT
+/// starts when the segment does and streams its bytes as they are appended (chunked),
+/// so the upload runs while the object is produced; at most two segments are in flight,
+/// and a segment's bytes are kept until its PUT succeeds, so a failed attempt is retried
+/// from its start. The manifest is written on commit.
 final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
+    /// Objects written through a writer up to this size are one plain PUT.
+    static let inlineLimit = 8 << 20
+
     let store: SwiftStore
     let key: String
     let upload: String
-    var buffer: [UInt8] = []
-    var count = 0
+    private var inline: [UInt8] = []
+    /// The segment being filled; its PUT is already running.
+    private var current: StreamingBody?
+    /// Signalled once the segment started last has been sent.
+    private var lastSent: DispatchSemaphore?
+    private var count = 0
     private let uploads = DispatchGroup()
     private let slots = DispatchSemaphore(value: 2)
-    private let state = Mutex<(segments: [Int: JSON], failure: String?)>(([:], nil))
+    private let state = Mutex<(segments: [Int: JSON], failure: String?, spare: [StreamingBody])>(([:], nil, []))
 
     init(store: SwiftStore, key: String) {
         self.store = store
@@ -262,37 +278,60 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
-        // One allocation per segment, not a growing buffer copied at every doubling.
-        if buffer.capacity < min(store.segmentSize, buffer.count + bytes.count) { buffer.reserveCapacity(store.segmentSize) }
-        buffer.append(contentsOf: bytes)
-        while buffer.count >= store.segmentSize {
-            let piece: [UInt8]
-            if buffer.count == store.segmentSize {
-                piece = buffer
-                buffer = []
-            } else {
-                piece = Array(buffer.prefix(store.segmentSize))
-                buffer.removeFirst(piece.count)
+        var rest = bytes
+        if count == 0 {
+            if inline.count + rest.count <= min(Self.inlineLimit, store.segmentSize) {
+                inline.append(contentsOf: rest)
+                return
             }
-            try startUpload(piece)
+            try startSegment()
+            inline.withUnsafeBytes { _ = current!.append($0) }
+            inline = []
+        }
+        while !rest.isEmpty {
+            if current == nil { try startSegment() }
+            let taken = current!.append(rest)
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
+            if current!.remaining == 0 {
+                current!.finish()
+                current = nil
+            }
         }
     }
 
-    private func startUpload(_ piece: [UInt8]) throws {
+    /// Start the next segment's PUT; it sends what `current` is given until finished.
+    private func startSegment() throws {
         if let failure = state.withLock({ $0.failure }) { throw PluginError.failed(failure) }
+        slots.wait()
         let index = count
         count += 1
-        slots.wait()
+        // One segment streams at a time: the next starts once this one's bytes are all
+        // sent, overlapping only its wait for Swift's answer (two streams at once were
+        // slower against a single object server).
+        let (previous, sent) = (lastSent, DispatchSemaphore(value: 0))
+        lastSent = sent
+        let body = state.withLock { $0.spare.popLast() } ?? StreamingBody(capacity: store.segmentSize)
+        body.reset(onSent: { sent.signal() })
+        current = body
         uploads.enter()
-        let (store, upload) = (self.store, self.upload)
+        let (store, name) = (store, upload + "/" + format6(index))
         DispatchQueue.global().async { [self] in
-            defer { slots.signal(); uploads.leave() }
-            let name = upload + "/" + format6(index)
+            defer {
+                sent.signal()  // also when the upload failed before sending everything
+                slots.signal()
+                uploads.leave()
+            }
+            previous?.wait()
             do {
-                let response = try store.request("PUT", try store.objectURL(name, container: store.container + "_segments"), body: piece)
+                var request = HTTPRequest(method: "PUT", url: try store.objectURL(name, container: store.container + "_segments"))
+                request.streaming(body)
+                let response = try store.send(request)
                 let segment: JSON = ["path": .string("/\(store.container)_segments/\(name)"), "etag": .string(response.header("etag") ?? ""),
-                                     "size_bytes": .number(JSONNumber(piece.count))]
-                state.withLock { $0.segments[index] = segment }
+                                     "size_bytes": .number(JSONNumber(body.count))]
+                state.withLock {
+                    $0.segments[index] = segment
+                    $0.spare.append(body)
+                }
             } catch {
                 state.withLock { if $0.failure == nil { $0.failure = "\(error)" } }
             }
@@ -301,14 +340,12 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
 
     func commit() throws {
         if count == 0 {
-            try store.request("PUT", try store.objectURL(key), body: buffer)
-            buffer = []
+            try store.request("PUT", try store.objectURL(key), body: inline)
+            inline = []
             return
         }
-        if !buffer.isEmpty {
-            try startUpload(buffer)
-            buffer = []
-        }
+        current?.finish()
+        current = nil
         uploads.wait()
         let (segments, failure) = state.withLock { ($0.segments, $0.failure) }
         if let failure {
@@ -321,7 +358,10 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     }
 
     func abort() {
-        buffer = []
+        inline = []
+        // A segment still waiting for bytes ends its PUT with an error: Swift keeps nothing of it.
+        current?.cancel()
+        current = nil
         uploads.wait()
         let segments = state.withLock { $0.segments }
         for (_, segment) in segments {

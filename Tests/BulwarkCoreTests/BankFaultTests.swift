@@ -16,12 +16,13 @@ import TestSupport
         proxy = try PeerProcess(script: "fault_proxy.py", arguments: ["http://127.0.0.1:8080"])
     }
 
-    func bank() throws -> Bank {
+    func bank(segmentSize: Int = 100 << 20) throws -> Bank {
         let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank"))
         // tempauth through the proxy; the storage URL must go through it too.
         return Bank(try BankInstance(try #require(library.banks.first), configuration: [
             "auth_url": .string("http://127.0.0.1:\(proxy.port)/auth/v1.0"), "user": "test:tester", "key": "testing",
             "storage_url": .string("http://127.0.0.1:\(proxy.port)/v1/AUTH_test"), "container": .string(container),
+            "segment_size": .number(JSONNumber(segmentSize)),
         ]))
     }
 
@@ -63,6 +64,43 @@ import TestSupport
         }
         try fault(["clear": true])
         #expect(try bank.get("/gone") == nil, "a dropped upload leaves no object")
+    }
+
+    /// Segments stream while the object is written; a failed segment PUT is sent again
+    /// from its first byte, and a segment that keeps failing fails the write and leaves
+    /// neither the object nor any segment.
+    @Test func streamedSegmentsAreRetriedWhole() throws {
+        let bank = try bank(segmentSize: 1 << 20)
+        let data = (0..<(3 << 20) + 4321).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
+        func write(_ key: String) throws {
+            let writer = try bank.openWriter(key)
+            for start in stride(from: 0, to: data.count, by: 300_000) {
+                try data[start..<min(start + 300_000, data.count)].withUnsafeBytes { try writer.append($0) }
+            }
+            try writer.commit()
+        }
+        try fault(["status": 503, "count": 1, "match": .string("PUT /v1/AUTH_test/\(container)_segments/seg/")])
+        try fault(["drop": 1, "match": .string("PUT /v1/AUTH_test/\(container)_segments/seg/")])
+        try write("/seg")
+        let served = try JSON.parse(TestSupport.run("/usr/bin/env", ["curl", "-fsS", "http://127.0.0.1:\(proxy.port)/__faults__"]).stdout)
+        #expect(served["status"] == 1 && served["drop"] == 1, "both faults hit a segment: \(served)")
+        #expect(try bank.get("/seg") == data)
+        #expect(try bank.get("/seg", offset: 1 << 20, length: 5) == Array(data[(1 << 20)..<((1 << 20) + 5)]))
+        #expect(try bank.get("/seg", offset: UInt64(data.count), length: 5) == [], "a range past the end is empty")
+
+        try fault(["status": 503, "count": 50, "match": .string("PUT /v1/AUTH_test/\(container)_segments/lost/")])
+        do {
+            try write("/lost")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("HTTP 503: injected 503"))
+        }
+        try fault(["clear": true])
+        #expect(try bank.get("/lost") == nil)
+        let segments = Bank(try BankInstance(try #require(try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank")).banks.first),
+                                             configuration: ["auth_url": "http://127.0.0.1:8080/auth/v1.0", "user": "test:tester",
+                                                             "key": "testing", "container": .string(container + "_segments")]))
+        #expect(try segments.list(prefix: "/lost/") == [], "no segment of the failed write is left")
     }
 
     @Test func expiredTokenIsRenewed() throws {

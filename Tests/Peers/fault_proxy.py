@@ -4,10 +4,10 @@
     python3 fault_proxy.py UPSTREAM        e.g. http://127.0.0.1:8080
 
 Prints "PORT <n>", exits when its standard input closes. Requests are forwarded as they
-are; POST /__faults__ with a JSON object sets what goes wrong next (counts go down as
+are (a chunked body is forwarded whole, with its length); POST /__faults__ with a JSON object sets what goes wrong next (counts go down as
 faults are served):
   {"status": 503, "count": N, "match": "substring of METHOD PATH"}   answer N matching requests with that status
-  {"drop": N, "match": "..."}     for N matching requests, read half the body, then close the connection
+  {"drop": N, "match": "..."}     for N matching requests, read half the body (the first chunk of a chunked one), then close the connection
   {"clear": true}                 no more faults
 GET /__faults__ returns how many faults were served.
 """
@@ -46,8 +46,29 @@ class Proxy(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def read_chunk(self):
+        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+        if size == 0:
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b""
+        data = self.rfile.read(size)
+        self.rfile.readline()
+        return data
+
+    def read_body(self, length, chunked):
+        if not chunked:
+            return self.rfile.read(length) if length else None
+        parts = []
+        while True:
+            part = self.read_chunk()
+            if not part:
+                return b"".join(parts)
+            parts.append(part)
+
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
+        chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
         if self.path.startswith("/__faults__"):
             body = self.rfile.read(length) if length else b""
             if self.command == "POST":
@@ -64,16 +85,20 @@ class Proxy(BaseHTTPRequestHandler):
             return
         rule = take("%s %s" % (self.command, self.path))
         if rule and rule["kind"] == "drop":
-            self.rfile.read(length // 2)
+            if chunked:
+                self.read_chunk()  # the first piece of a streamed body
+            else:
+                self.rfile.read(length // 2)
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        body = self.rfile.read(length) if length else None
+        body = self.read_body(length, chunked)
         if rule and rule["kind"] == "status":
             self.answer(rule["status"], b'{"message": "injected %d"}' % rule["status"], [("Content-Type", "application/json")])
             return
         connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        # A chunked body goes upstream whole, with its length.
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "transfer-encoding")}
         connection.request(self.command, self.path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read()
