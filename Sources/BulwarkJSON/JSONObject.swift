@@ -6,8 +6,10 @@
 public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
     public typealias Element = (key: String, value: JSON)
 
-    private var entries: ContiguousArray<Element> = []
-    private var index: [String: Int]?
+    // Inlinable storage and lookups: validators walk objects member by member, and a
+    // call across the module boundary per member returned each one retained.
+    @usableFromInline var entries: ContiguousArray<Element> = []
+    @usableFromInline var index: [String: Int]?
 
     private static let indexThreshold = 8
 
@@ -18,13 +20,14 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
         for (key, value) in members { self[key] = value }
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { entries.count }
-    public subscript(position: Int) -> Element { entries[position] }
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { entries.count }
+    @inlinable public var count: Int { entries.count }
+    @inlinable public subscript(position: Int) -> Element { entries[position] }
 
     public var keys: [String] { entries.map(\.key) }
 
-    private func position(of key: String) -> Int? {
+    @inlinable func position(of key: String) -> Int? {
         if let index { return index[key] }
         for i in entries.indices where entries[i].key.utf8Equal(key) { return i }
         return nil
@@ -58,7 +61,13 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
         index = built
     }
 
-    public func contains(_ key: String) -> Bool { position(of: key) != nil }
+    @inlinable public func contains(_ key: String) -> Bool { position(of: key) != nil }
+
+    /// The members in place, for walks that must not copy (and retain) each one.
+    @inlinable
+    public func withMembers<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try entries.withUnsafeBufferPointer(body)
+    }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.entries.count == rhs.entries.count else { return false }

@@ -36,6 +36,9 @@ public struct ValidationResult: Sendable {
 /// compiled form is immutable and every `$ref` is resolved at compile time.
 public struct JSONSchema: Sendable {
     let root: SchemaNode
+    /// The valid-instance fast path (FastPath.swift); nil when the schema needs the full
+    /// evaluator even to say yes (dynamic references, unevaluated*).
+    let fast: FastPath?
     let dynamicNodes: [String: [Int: SchemaNode]]
     /// The dialect the schema's root uses.
     public let draft: Draft
@@ -51,6 +54,7 @@ public struct JSONSchema: Sendable {
         let location = try registry.add(schema, uri: options.baseURI)
         let compiler = SchemaCompiler(registry: registry, assertFormat: options.assertFormat)
         root = try compiler.compileRoot(location)
+        fast = FastPathBuilder.build(root)
         dynamicNodes = compiler.dynamicNodes
         draft = registry.locationInfo(location).draft
     }
@@ -68,14 +72,20 @@ public struct JSONSchema: Sendable {
     public func validate(_ instance: JSON, stopAtFirstError: Bool = false) -> ValidationResult {
         // Most instances are valid: check fast first, and build messages only on failure.
         if isValid(instance) { return ValidationResult(errors: []) }
+        return ValidationResult(errors: reportedErrors(instance, stopAtFirstError: stopAtFirstError))
+    }
+
+    /// The reporting evaluator alone, without the fast path first (tests compare the two).
+    func reportedErrors(_ instance: JSON, stopAtFirstError: Bool = false) -> [ValidationError] {
         var evaluation = Evaluation(dynamicNodes: dynamicNodes, stopAtFirst: stopAtFirstError)
         var annotations = Annotations()
         _ = evaluation.validate(root, instance, annotations: &annotations, collect: false)
-        return ValidationResult(errors: evaluation.errors)
+        return evaluation.errors
     }
 
     /// Whether `instance` is valid, as fast as possible (no messages are made).
     public func isValid(_ instance: JSON) -> Bool {
+        if let fast { return fast.isValid(instance) }
         var evaluation = Evaluation(dynamicNodes: dynamicNodes, stopAtFirst: true)
         evaluation.reporting = false
         var annotations = Annotations()

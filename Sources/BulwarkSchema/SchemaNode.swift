@@ -137,6 +137,8 @@ struct NameMap<Value> {
         index = pairs.count > 8 ? Dictionary(pairs.enumerated().map { ($1.0, $0) }, uniquingKeysWith: { a, _ in a }) : nil
     }
 
+    var pairs: [(String, Value)] { zip(names, values).map { ($0, $1) } }
+
     subscript(name: String) -> Value? {
         if let index { return index[name].map { values[$0] } }
         for i in names.indices where names[i].utf8Equal(name) { return values[i] }

@@ -1,5 +1,5 @@
 import BulwarkJSON
-import BulwarkSchema
+@testable import BulwarkSchema
 import Foundation
 import Testing
 import TestSupport
@@ -12,6 +12,8 @@ import TestSupport
     struct Outcome {
         var passed = 0
         var failed: [String] = []
+        /// Cases whose schema has a fast path (the rest use the reporting evaluator alone).
+        var fastPath = 0
     }
 
     /// Run every case in the files under `directory` (not descending into `optional/`
@@ -39,7 +41,12 @@ import TestSupport
                 for test in group["tests"]?.arrayValue ?? [] {
                     let expected = test["valid"]?.boolValue ?? false
                     let result = schema.validate(test["data"] ?? .null)
-                    if result.isValid == expected && schema.isValid(test["data"] ?? .null) == expected {
+                    // The fast path (isValid), the reporting evaluator alone, and the two
+                    // together (validate) must each get it right.
+                    let fast = schema.isValid(test["data"] ?? .null)
+                    let reported = schema.reportedErrors(test["data"] ?? .null).isEmpty
+                    if schema.fast != nil { outcome.fastPath += 1 }
+                    if result.isValid == expected && fast == expected && reported == expected {
                         outcome.passed += 1
                     } else {
                         outcome.failed.append("\(file) / \(description) / \(test["description"]?.stringValue ?? "?"): expected \(expected ? "valid" : "invalid"), got \(result.isValid ? "valid" : result.errors.map(\.description).joined(separator: "; "))")
@@ -55,7 +62,8 @@ import TestSupport
         let directory = Self.suite.appendingPathComponent("tests/\(name)")
         try #require(FileManager.default.fileExists(atPath: directory.path), "the JSON Schema Test Suite is expected at \(Self.suite.path)")
         let outcome = try Self.run(directory, draft: draft)
-        print("JSON Schema Test Suite \(name): \(outcome.passed) of \(outcome.passed + outcome.failed.count) required cases passed")
+        print("JSON Schema Test Suite \(name): \(outcome.passed) of \(outcome.passed + outcome.failed.count) required cases passed"
+              + " (\(outcome.fastPath) through the fast path too)")
         for failure in outcome.failed { print("  FAIL \(failure)") }
         #expect(outcome.failed.isEmpty, "\(outcome.failed.count) required cases failed")
         #expect(outcome.passed > 0)
