@@ -3,7 +3,7 @@
 // JSON line. Driven by Benchmarks/banks/compare.py next to the reference clients.
 //
 //   bulwark-bank-bench --bank sqlite|directory|swift|s3 [--objects N] [--object-bytes B]
-//                      [--large-mib M] [--concurrency C]
+//                      [--large-mib M] [--concurrency C] [--segment-mib S (Swift segment size, 256)]
 import BulwarkCore
 import BulwarkJSON
 import Foundation
@@ -13,7 +13,8 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-var kind = "sqlite", objects = 2000, objectBytes = 256, largeMiB = 1024, concurrency = 16
+AllocatorTuning.forLargeTransfers()
+var kind = "sqlite", objects = 2000, objectBytes = 256, largeMiB = 1024, concurrency = 16, segmentMiB = 256
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     guard let value = arguments.popFirst() else { fail("\(flag) needs a value") }
@@ -23,6 +24,7 @@ while let flag = arguments.popFirst() {
     case "--object-bytes": objectBytes = Int(value) ?? objectBytes
     case "--large-mib": largeMiB = Int(value) ?? largeMiB
     case "--concurrency": concurrency = Int(value) ?? concurrency
+    case "--segment-mib": segmentMiB = Int(value) ?? segmentMiB
     default: fail("unknown option \(flag)")
     }
 }
@@ -35,7 +37,7 @@ let (product, options): (String, JSON) = switch kind {
 case "sqlite": ("BulwarkSQLiteBank", ["path": .string(directory.appendingPathComponent("bank.sqlite").path)])
 case "directory": ("BulwarkDirectoryBank", ["path": .string(directory.appendingPathComponent("bank").path)])
 case "swift": ("BulwarkSwiftBank", ["auth_url": "http://127.0.0.1:8080/auth/v1.0", "user": "test:tester", "key": "testing",
-                                    "container": .string("bench-\(unique)"), "segment_size": .number(JSONNumber(256 << 20))])
+                                    "container": .string("bench-\(unique)"), "segment_size": .number(JSONNumber(segmentMiB << 20))])
 case "s3": ("BulwarkS3Bank", ["endpoint": "http://127.0.0.1:8080", "bucket": .string("bench-\(unique)"), "access_key": "test:tester",
                               "secret_key": "testing", "part_size": .number(JSONNumber(64 << 20))])
 default: fail("--bank must be sqlite, directory, swift or s3")

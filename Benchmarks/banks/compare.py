@@ -3,6 +3,7 @@
 same local Swift (../shared/peers/swift.sh, started by scripts/peers.sh).
 
     python3 Benchmarks/banks/compare.py [--objects 2000] [--large-mib 1024] [--concurrency 16]
+                                        [--runs 3] [--clients swift,python-swiftclient,...]
 
 Small objects (256 bytes, index/status sized) per second, written by 16 threads; MB/s
 writing and reading one large object. Reference clients (PyPI, in a venv the script
@@ -10,7 +11,7 @@ makes): python-swiftclient (one Connection per thread; the large object streamed
 PUT and read back in 8 MiB chunks) and awscli (`aws s3 cp`, its own concurrency of 10
 for the small files and multipart for the large one).
 """
-import argparse, concurrent.futures, json, os, subprocess, sys, tempfile, threading, time, uuid
+import argparse, concurrent.futures, json, os, statistics, subprocess, sys, tempfile, threading, time, uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VENV = os.environ.get("BULWARK_BANK_BENCH_VENV", "/tmp/bulwark-bank-bench-venv")
@@ -80,38 +81,60 @@ def awscli(py, objects, size, large):
             "write_mb_s": round(total / 1e6 / write, 1), "read_mb_s": round(total / 1e6 / read, 1)}
 
 
+CLIENTS = ["sqlite", "directory", "swift", "s3", "python-swiftclient", "awscli"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--objects", type=int, default=2000)
     parser.add_argument("--large-mib", type=int, default=1024)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=3, help="rounds over all clients, interleaved; the table shows medians")
+    parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset of " + ",".join(CLIENTS))
     args = parser.parse_args()
+    clients = [c for c in args.clients.split(",") if c]
+    unknown = [c for c in clients if c not in CLIENTS]
+    if unknown:
+        parser.error("unknown client(s) %s; choose from %s" % (", ".join(unknown), ", ".join(CLIENTS)))
     py = venv()
     subprocess.check_call(["swift", "build", "-c", "release", "--product", "bulwark-bank-bench"], cwd=ROOT, stdout=subprocess.DEVNULL)
     # The bank-bench loads the bank plugins from its own directory: build them in release too.
     subprocess.check_call(["swift", "build", "-c", "release"], cwd=ROOT, stdout=subprocess.DEVNULL)
     bench = os.path.join(ROOT, ".build", "release", "bulwark-bank-bench")
-    rows = []
-    for bank in ["sqlite", "directory", "swift", "s3"]:
-        out = subprocess.check_output([bench, "--bank", bank, "--objects", str(args.objects), "--large-mib", str(args.large_mib),
-                                       "--concurrency", str(args.concurrency)], text=True)
-        rows.append(json.loads(out))
-        print(out.strip(), flush=True)
+    results = {c: [] for c in clients}
     with tempfile.NamedTemporaryFile(suffix=".bin") as large:
         large.write(os.urandom(1 << 20) * args.large_mib)
         large.flush()
         script = os.path.join(tempfile.mkdtemp(), "swiftclient_bench.py")
         open(script, "w").write(SWIFTCLIENT)
-        out = subprocess.check_output([py, script, str(args.objects), "256", large.name, str(args.concurrency)], text=True)
-        rows.append(json.loads(out))
-        print(out.strip(), flush=True)
-        rows.append(awscli(py, args.objects, 256, large.name))
-        print(json.dumps(rows[-1]), flush=True)
+        # Rounds interleave the clients, so a slow spell of the shared Swift (its
+        # background daemons run on the same two cores) falls on all of them.
+        for run in range(args.runs):
+            for client in clients:
+                if client == "python-swiftclient":
+                    out = subprocess.check_output([py, script, str(args.objects), "256", large.name, str(args.concurrency)], text=True)
+                    row = json.loads(out)
+                elif client == "awscli":
+                    row = awscli(py, args.objects, 256, large.name)
+                else:
+                    out = subprocess.check_output([bench, "--bank", client, "--objects", str(args.objects), "--large-mib",
+                                                   str(args.large_mib), "--concurrency", str(args.concurrency)], text=True)
+                    row = json.loads(out)
+                results[client].append(row)
+                print("run %d: %s" % (run + 1, json.dumps(row)), flush=True)
+    print()
+    print("Medians of %d runs (range in brackets):" % args.runs)
     print()
     print("| client | small objects/s | large write MB/s | large read MB/s |")
     print("|---|---:|---:|---:|")
-    for r in rows:
-        print("| %s | %s | %s | %s |" % (r["client"], r["objects_per_s"], r["write_mb_s"], r["read_mb_s"]))
+    for client in clients:
+        rows = results[client]
+        cells = []
+        for key in ["objects_per_s", "write_mb_s", "read_mb_s"]:
+            values = sorted(r[key] for r in rows)
+            median = statistics.median(values)
+            cells.append("%s [%s–%s]" % (round(median), round(values[0]), round(values[-1])) if len(values) > 1 else str(round(median)))
+        print("| %s | %s |" % (rows[0]["client"], " | ".join(cells)))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ struct Bulwark: ParsableCommand {
     /// Errors of the engine and of configuration files print as one `error:` line and
     /// exit 1; usage errors keep ArgumentParser's usage text.
     static func main() {
+        AllocatorTuning.forLargeTransfers()
         do {
             var command = try parseAsRoot()
             try command.run()
