@@ -77,7 +77,7 @@ final class FastPath: @unchecked Sendable {
         return isValid(index, value.pointee, depth)
     }
 
-    private func isValid(_ index: Int32, _ instance: JSON, _ depth: Int) -> Bool {
+    private func isValid(_ index: Int32, _ instance: borrowing JSON, _ depth: Int) -> Bool {
         let node = nodes.baseAddress! + Int(index)
         if node.pointee.constant >= 0 { return node.pointee.constant == 1 }
         if depth > Evaluation.maxDepth { return false }  // the reporting path says why

@@ -64,10 +64,15 @@ struct TypeSet: OptionSet {
         }
     }
 
-    var description: String {
+    /// "a string or null": made once per set of types, not per message.
+    var description: String { TypeSet.descriptions[Int(rawValue)] }
+
+    private static let descriptions: [String] = (0..<128).map { TypeSet(rawValue: UInt8($0)).describe() }
+
+    private func describe() -> String {
         // null reads best last: "a string or null".
         let names = (TypeSet.names.dropFirst() + TypeSet.names.prefix(1)).filter { contains($0.1) }.map { article($0.0) }
-        if names.count == 1 { return names[0] }
+        if names.count <= 1 { return names.first ?? "no type" }
         return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 }

@@ -514,10 +514,17 @@ struct Evaluation {
     /// Report at the current keyword (its name is already on `keywordPath`).
     mutating func report2(_ message: @autoclosure () -> String) {
         guard reporting else { return }
-        errors.append(ValidationError(
-            instanceLocation: instancePath.map { "/" + $0.text }.joined(),
-            keywordLocation: keywordPath.map { "/" + JSONPointer.escape($0) }.joined(),
-            message: message()))
+        var instanceLocation = ""
+        for token in instancePath {
+            instanceLocation.append("/")
+            instanceLocation.append(token.text)
+        }
+        var keywordLocation = ""
+        for name in keywordPath {
+            keywordLocation.append("/")
+            keywordLocation.append(JSONPointer.escape(name))
+        }
+        errors.append(ValidationError(instanceLocation: instanceLocation, keywordLocation: keywordLocation, message: message()))
     }
 }
 
