@@ -91,7 +91,7 @@ let package = Package(
                 swiftSettings: strict),
         .testTarget(name: "BulwarkJSONTests", dependencies: ["BulwarkJSON"], swiftSettings: strict),
         .testTarget(name: "BulwarkYAMLTests", dependencies: ["BulwarkYAML"], swiftSettings: strict),
-        .testTarget(name: "BulwarkKubernetesTests", dependencies: ["BulwarkKubernetes", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "BulwarkKubernetesTests", dependencies: ["BulwarkKubernetes", "BulwarkHTTP", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkSigV4Tests", dependencies: ["BulwarkSigV4", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkOpenStackTests", dependencies: ["BulwarkOpenStack", "BulwarkHTTP", "BulwarkJSON", "TestSupport"],
                     swiftSettings: strict),
