@@ -8,6 +8,7 @@ struct Bulwark: ParsableCommand {
     /// exit 1; usage errors keep ArgumentParser's usage text.
     static func main() {
         AllocatorTuning.forLargeTransfers()
+        Interrupts.install()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -28,9 +28,7 @@ struct CheckpointCreateCommand: ParsableCommand {
         let plan: Plan
         do { plan = try Plan.read(self.plan) } catch { throw CLIError(error.description) }
         let flag = CancellationFlag()
-        let signals = Interrupts.cancelling(flag)
-        let checkpoint = try engine.protect(plan, cancellation: flag)
-        withExtendedLifetime(signals) {}
+        let checkpoint = try Interrupts.cancelling(flag) { try engine.protect(plan, cancellation: flag) }
         options.emit(checkpoint.summary) { checkpoint.id + "\n" }
         if let error = checkpoint.error {
             printError("checkpoint \(checkpoint.id) failed: \(error)")

@@ -14,9 +14,7 @@ struct CheckpointDeleteCommand: ParsableCommand {
     func run() throws {
         let (engine, checkpoint) = try find(id, provider: provider, options: options)
         let flag = CancellationFlag()
-        let signals = Interrupts.cancelling(flag)
-        try engine.delete(checkpoint.id, cancellation: flag)
-        withExtendedLifetime(signals) {}
+        try Interrupts.cancelling(flag) { try engine.delete(checkpoint.id, cancellation: flag) }
         options.emit(["id": .string(checkpoint.id), "status": "deleted"]) { "deleted \(checkpoint.id)\n" }
     }
 }

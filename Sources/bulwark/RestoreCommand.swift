@@ -40,9 +40,9 @@ struct RestoreCreateCommand: ParsableCommand {
         }
         let store = try RestoreStore(path: options.statePath)
         let flag = CancellationFlag()
-        let signals = Interrupts.cancelling(flag)
-        let record = try engine.restore(checkpointID: checkpoint, parameters: values, store: store, cancellation: flag)
-        withExtendedLifetime(signals) {}
+        let record = try Interrupts.cancelling(flag) {
+            try engine.restore(checkpointID: checkpoint, parameters: values, store: store, cancellation: flag)
+        }
         options.emit(record.json) { record.id + "\n" }
         if let error = record.error {
             printError("restore \(record.id) failed: \(error)")

@@ -202,6 +202,38 @@ import TestSupport
         #expect(show["error"] == "cancelled")
     }
 
+    /// A signal at any moment, from the process's first instant on, is never lost: before
+    /// the flow runs it ends the process (128 + its number), while the flow runs it
+    /// cancels it (130, the checkpoint marked error). Never exit 0 with a finished
+    /// checkpoint, as when the signal fell between two handlers.
+    @Test(arguments: [0.0, 0.05, 0.15, 0.3, 0.6])
+    func signalsAreNeverLost(after seconds: Double) throws {
+        try write("slow-plan.yaml", """
+            provider_id: sim
+            resources: [{type: Sim::Project, id: project}]
+            parameters:
+              Sim::Volume: {latency_ms: 300}
+            """)
+        let process = Process()
+        process.executableURL = TestSupport.buildDirectory.appendingPathComponent("bulwark")
+        process.arguments = ["protect", "--provider", "sim", "--plan", directory.appendingPathComponent("slow-plan.yaml").path, "--concurrency", "1"]
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if seconds > 0 { usleep(UInt32(seconds * 1_000_000)) }
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect([130, 143].contains(process.terminationStatus), "exit \(process.terminationStatus) after a SIGTERM at \(seconds) s")
+        let id = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !id.isEmpty {
+            let show = try JSON.parse(try bulwark(["checkpoint", "show", id, "--output", "json"]).stdout)
+            #expect(show["error"] == "cancelled")
+        }
+    }
+
     /// SIGKILL at several points of a protect: the bank stays readable, and once the dead
     /// engine's lease expires the next command marks the checkpoint error.
     @Test(arguments: [0.3, 0.8, 1.5])
