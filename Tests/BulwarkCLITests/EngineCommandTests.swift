@@ -169,21 +169,29 @@ import TestSupport
         #expect(show["status"] == "error")
     }
 
-    @Test func interruptCancelsWithExit130() throws {
+    /// Start `bulwark protect` on the simulation provider with every volume taking
+    /// `latencyMs` per hook; its standard output and error go to the pipes returned.
+    func startSlowProtect(latencyMs: Int, concurrency: Int) throws -> (process: Process, out: Pipe, err: Pipe) {
         try write("slow-plan.yaml", """
             provider_id: sim
             resources: [{type: Sim::Project, id: project}]
             parameters:
-              Sim::Volume: {latency_ms: 400}
+              Sim::Volume: {latency_ms: \(latencyMs)}
             """)
         let process = Process()
         process.executableURL = TestSupport.buildDirectory.appendingPathComponent("bulwark")
-        process.arguments = ["protect", "--provider", "sim", "--plan", directory.appendingPathComponent("slow-plan.yaml").path, "--concurrency", "1"]
+        process.arguments = ["protect", "--provider", "sim", "--plan", directory.appendingPathComponent("slow-plan.yaml").path,
+                             "--concurrency", String(concurrency)]
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        return (process, out, err)
+    }
+
+    @Test func interruptCancelsWithExit130() throws {
+        let (process, out, err) = try startSlowProtect(latencyMs: 400, concurrency: 1)
         // Interrupt once the flow runs (its first progress line), not at a guessed moment: a
         // signal sent while the process was still starting, before its handler was in place,
         // was seen to be lost under load (exit 0, checkpoint available).
@@ -208,20 +216,7 @@ import TestSupport
     /// checkpoint, as when the signal fell between two handlers.
     @Test(arguments: [0.0, 0.05, 0.15, 0.3, 0.6])
     func signalsAreNeverLost(after seconds: Double) throws {
-        try write("slow-plan.yaml", """
-            provider_id: sim
-            resources: [{type: Sim::Project, id: project}]
-            parameters:
-              Sim::Volume: {latency_ms: 300}
-            """)
-        let process = Process()
-        process.executableURL = TestSupport.buildDirectory.appendingPathComponent("bulwark")
-        process.arguments = ["protect", "--provider", "sim", "--plan", directory.appendingPathComponent("slow-plan.yaml").path, "--concurrency", "1"]
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, out, _) = try startSlowProtect(latencyMs: 300, concurrency: 1)
         if seconds > 0 { usleep(UInt32(seconds * 1_000_000)) }
         process.terminate()  // SIGTERM
         process.waitUntilExit()
@@ -238,19 +233,7 @@ import TestSupport
     /// engine's lease expires the next command marks the checkpoint error.
     @Test(arguments: [0.3, 0.8, 1.5])
     func crashDuringProtect(after seconds: Double) throws {
-        try write("slow-plan.yaml", """
-            provider_id: sim
-            resources: [{type: Sim::Project, id: project}]
-            parameters:
-              Sim::Volume: {latency_ms: 500}
-            """)
-        let process = Process()
-        process.executableURL = TestSupport.buildDirectory.appendingPathComponent("bulwark")
-        process.arguments = ["protect", "--provider", "sim", "--plan", directory.appendingPathComponent("slow-plan.yaml").path, "--concurrency", "2"]
-        process.environment = environment
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try process.run()
+        let (process, _, _) = try startSlowProtect(latencyMs: 500, concurrency: 2)
         Thread.sleep(forTimeInterval: seconds)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
