@@ -124,3 +124,27 @@ extension JSON: CustomStringConvertible {
     /// Compact JSON text.
     public var description: String { serialized() }
 }
+
+extension JSON {
+    /// The members of the object stored at `value`, in place, or nil when it holds no
+    /// object; likewise `unsafeItems(at:)` for arrays.
+    ///
+    /// For walks over a document that must not copy each nested value (a copy retains
+    /// its storage, an atomic operation per object or array visited; a schema validator
+    /// visits them all). The buffer stays valid only while the value at `value` is alive
+    /// and unchanged: the caller keeps the document alive and does not mutate it.
+    @inlinable
+    public static func unsafeMembers(at value: UnsafePointer<JSON>) -> UnsafeBufferPointer<JSONObject.Element>? {
+        // Nothing opaque happens while the payload is bound, so the optimiser reads it in
+        // place instead of retaining and releasing it.
+        guard case .object(let object) = value.pointee else { return nil }
+        return object.withMembers { $0 }
+    }
+
+    /// The items of the array stored at `value`, in place; see `unsafeMembers(at:)`.
+    @inlinable
+    public static func unsafeItems(at value: UnsafePointer<JSON>) -> UnsafeBufferPointer<JSON>? {
+        guard case .array(let items) = value.pointee else { return nil }
+        return items.withUnsafeBufferPointer { $0 }
+    }
+}

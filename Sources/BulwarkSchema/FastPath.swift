@@ -25,6 +25,10 @@ final class FastPath: @unchecked Sendable {
     /// Node indices, name indices and pattern indices of lists, by `Span`.
     private let lists: UnsafeMutableBufferPointer<Int32>
     private let names: UnsafeMutableBufferPointer<String>
+    /// Each name's UTF-8 bytes and hash, by name index: keys are compared as bytes, so
+    /// no String is copied (and retained) per comparison.
+    private let nameRecords: UnsafeMutableBufferPointer<NameRecord>
+    private let nameBytes: UnsafeMutableBufferPointer<UInt8>
     private let maps: UnsafeMutableBufferPointer<MapRecord>
     private let mapEntries: UnsafeMutableBufferPointer<MapEntry>
     private let mapSlots: UnsafeMutableBufferPointer<Int32>
@@ -41,6 +45,15 @@ final class FastPath: @unchecked Sendable {
         numberChecks = freeze(b.numberChecks)
         lists = freeze(b.lists)
         names = freeze(b.names)
+        var records: [NameRecord] = []
+        var bytes: [UInt8] = []
+        for name in b.names {
+            let utf8 = Array(name.utf8)
+            records.append(NameRecord(start: Int32(bytes.count), count: Int32(utf8.count), hash: nameHash(utf8)))
+            bytes += utf8
+        }
+        nameRecords = freeze(records)
+        nameBytes = freeze(bytes)
         maps = freeze(b.maps)
         mapEntries = freeze(b.mapEntries)
         mapSlots = freeze(b.mapSlots)
@@ -51,124 +64,138 @@ final class FastPath: @unchecked Sendable {
 
     deinit {
         release(nodes); release(objects); release(arrays); release(strings); release(generals); release(numberChecks)
-        release(lists); release(names); release(maps); release(mapEntries); release(mapSlots); release(patterns)
+        release(lists); release(names); release(nameRecords); release(nameBytes); release(maps); release(mapEntries); release(mapSlots); release(patterns)
         release(values); release(numbers)
     }
 
     /// Is `instance` valid against the root?
-    func isValid(_ instance: JSON) -> Bool { isValid(0, instance, 0) }
-
-    /// `isValid` for a value in place (a member or an item): a type-only node is checked
-    /// on the value's kind alone, so the value is not copied (and retained) for the call.
-    @inline(__always)
-    private func isValid(_ index: Int32, at value: UnsafePointer<JSON>, _ depth: Int) -> Bool {
-        let node = nodes.baseAddress! + Int(index)
-        if node.pointee.typeOnly {
-            let types = TypeSet(rawValue: node.pointee.types)
-            switch value.pointee {
-            case .null: return types.contains(.null)
-            case .bool: return types.contains(.boolean)
-            case .string: return types.contains(.string)
-            case .object: return types.contains(.object)
-            case .array: return types.contains(.array)
-            case .number: if types.contains(.number) { return true }
-            }
-        }
-        return isValid(index, value.pointee, depth)
+    ///
+    /// The walk reaches nested values through pointers into the document (`JSON.unsafeMembers`,
+    /// `unsafeItems`), never copying them: a copy of an object or array retains its storage,
+    /// and those atomic operations were most of the time left. `instance` is borrowed for
+    /// the whole walk, which keeps every pointer valid.
+    func isValid(_ instance: JSON) -> Bool {
+        withUnsafePointer(to: instance) { isValid(0, at: $0, 0) }
     }
 
-    private func isValid(_ index: Int32, _ instance: borrowing JSON, _ depth: Int) -> Bool {
+    private func isValid(_ index: Int32, at value: UnsafePointer<JSON>, _ depth: Int) -> Bool {
         let node = nodes.baseAddress! + Int(index)
         if node.pointee.constant >= 0 { return node.pointee.constant == 1 }
         if depth > Evaluation.maxDepth { return false }  // the reporting path says why
-        if node.pointee.types != 0, !TypeSet(rawValue: node.pointee.types).matches(instance) { return false }
-        switch instance {
-        case .object(let members):
-            if node.pointee.object >= 0, !object(node.pointee.object, members, depth) { return false }
-        case .array(let items):
-            if node.pointee.array >= 0, !array(node.pointee.array, items, depth) { return false }
+        let types = TypeSet(rawValue: node.pointee.types)
+        // One switch on the value's kind; only strings and numbers are copied out (a string
+        // only when a string keyword applies).
+        switch value.pointee {
+        case .null:
+            if node.pointee.types != 0, !types.contains(.null) { return false }
+        case .bool:
+            if node.pointee.types != 0, !types.contains(.boolean) { return false }
+        case .object:
+            if node.pointee.types != 0, !types.contains(.object) { return false }
+            if node.pointee.object >= 0, let members = JSON.unsafeMembers(at: value),
+               !object(node.pointee.object, members, value, depth) { return false }
+        case .array:
+            if node.pointee.types != 0, !types.contains(.array) { return false }
+            if node.pointee.array >= 0, let items = JSON.unsafeItems(at: value), !array(node.pointee.array, items, depth) { return false }
         case .string(let s):
+            if node.pointee.types != 0, !types.contains(.string) { return false }
             if node.pointee.string >= 0, !string(node.pointee.string, s) { return false }
         case .number(let n):
+            if node.pointee.types != 0, !types.contains(.number), !(types.contains(.integer) && n.isInteger) { return false }
             for i in node.pointee.numbers.range where !numberChecks[i].isValid(n, numbers) { return false }
-        case .null, .bool:
-            break
         }
-        for i in node.pointee.refs.range where !isValid(lists[i], instance, depth + 1) { return false }
-        for i in node.pointee.generals.range where !general(i, instance, depth) { return false }
+        for i in node.pointee.refs.range where !isValid(lists[i], at: value, depth + 1) { return false }
+        for i in node.pointee.generals.range where !general(i, value, depth) { return false }
         return true
     }
 
-    private func object(_ index: Int32, _ members: JSONObject, _ depth: Int) -> Bool {
+    /// Name `name` among `members` (linear: objects in documents are small, and this
+    /// needs no index of the object).
+    private func has(_ members: UnsafeBufferPointer<JSONObject.Element>, _ name: Int32) -> Bool {
+        let wanted = nameRecords[Int(name)]
+        for m in members.indices {
+            let found: Bool? = key(members, m).pointee.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.count == Int(wanted.count) && equal(bytes, wanted)
+            }
+            if found ?? members[m].key.utf8Equal(names[Int(name)]) { return true }
+        }
+        return false
+    }
+
+    /// Whether `bytes` are the bytes of the name `record` describes.
+    @inline(__always)
+    private func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ record: NameRecord) -> Bool {
+        let stored = nameBytes.baseAddress! + Int(record.start)
+        for i in 0..<bytes.count where bytes[i] != stored[i] { return false }
+        return true
+    }
+
+    private func object(_ index: Int32, _ members: UnsafeBufferPointer<JSONObject.Element>, _ whole: UnsafePointer<JSON>,
+                        _ depth: Int) -> Bool {
         let o = objects.baseAddress! + Int(index)
         let count = members.count
         if count < o.pointee.minProperties || count > o.pointee.maxProperties { return false }
-        for i in o.pointee.required.range where !members.contains(names[Int(lists[i])]) { return false }
+        for i in o.pointee.required.range where !has(members, lists[i]) { return false }
         if o.pointee.visitsMembers {
-            let ok = members.withMembers { buffer in
-                for m in buffer.indices {
-                    var matched = false
-                    if o.pointee.properties >= 0 {
-                        let target = lookup(o.pointee.properties, buffer[m].key)
-                        if target >= 0 {
-                            matched = true
-                            if !isValid(target, at: value(buffer, m), depth + 1) { return false }
-                        }
-                    }
-                    let pairs = o.pointee.patterns.range
-                    for p in stride(from: pairs.lowerBound, to: pairs.upperBound, by: 2) where patterns[Int(lists[p])].matches(buffer[m].key) {
+            for m in members.indices {
+                var matched = false
+                if o.pointee.properties >= 0 {
+                    let target = lookup(o.pointee.properties, key(members, m))
+                    if target >= 0 {
                         matched = true
-                        if !isValid(lists[p + 1], at: value(buffer, m), depth + 1) { return false }
+                        if !isValid(target, at: value(members, m), depth + 1) { return false }
                     }
-                    if !matched, o.pointee.additional >= 0, o.pointee.known < 0 || lookup(o.pointee.known, buffer[m].key) < 0 {
-                        if !isValid(o.pointee.additional, at: value(buffer, m), depth + 1) { return false }
-                    }
-                    if o.pointee.propertyNames >= 0, !isValid(o.pointee.propertyNames, .string(buffer[m].key), depth + 1) { return false }
                 }
-                return true
+                let pairs = o.pointee.patterns.range
+                for p in stride(from: pairs.lowerBound, to: pairs.upperBound, by: 2) where patterns[Int(lists[p])].matches(members[m].key) {
+                    matched = true
+                    if !isValid(lists[p + 1], at: value(members, m), depth + 1) { return false }
+                }
+                if !matched, o.pointee.additional >= 0, o.pointee.known < 0 || lookup(o.pointee.known, key(members, m)) < 0 {
+                    if !isValid(o.pointee.additional, at: value(members, m), depth + 1) { return false }
+                }
+                if o.pointee.propertyNames >= 0 {
+                    let name = JSON.string(members[m].key)
+                    if !withUnsafePointer(to: name, { isValid(o.pointee.propertyNames, at: $0, depth + 1) }) { return false }
+                }
             }
-            if !ok { return false }
         }
         // Dependencies: lists of (name, first, count) into lists / (name, node).
         var d = o.pointee.dependentRequired.range.lowerBound
         while d < o.pointee.dependentRequired.range.upperBound {
             let (name, start, n) = (lists[d], Int(lists[d + 1]), Int(lists[d + 2]))
             d += 3
-            guard members.contains(names[Int(name)]) else { continue }
-            for k in start..<(start + n) where !members.contains(names[Int(lists[k])]) { return false }
+            guard has(members, name) else { continue }
+            for k in start..<(start + n) where !has(members, lists[k]) { return false }
         }
         var s = o.pointee.dependentSchemas.range.lowerBound
         while s < o.pointee.dependentSchemas.range.upperBound {
             let (name, target) = (lists[s], lists[s + 1])
             s += 2
-            if members.contains(names[Int(name)]), !isValid(target, .object(members), depth + 1) { return false }
+            if has(members, name), !isValid(target, at: whole, depth + 1) { return false }
         }
         return true
     }
 
-    private func array(_ index: Int32, _ items: [JSON], _ depth: Int) -> Bool {
+    private func array(_ index: Int32, _ items: UnsafeBufferPointer<JSON>, _ depth: Int) -> Bool {
         let a = arrays.baseAddress! + Int(index)
         if items.count < a.pointee.minItems || items.count > a.pointee.maxItems { return false }
-        let ok = items.withUnsafeBufferPointer { buffer in
-            let tuple = a.pointee.tuple.range
-            for (k, i) in tuple.enumerated() where k < buffer.count {
-                if !isValid(lists[i], at: buffer.baseAddress! + k, depth + 1) { return false }
-            }
-            if a.pointee.items >= 0, buffer.count > a.pointee.itemsStart {
-                for k in a.pointee.itemsStart..<buffer.count where !isValid(a.pointee.items, at: buffer.baseAddress! + k, depth + 1) { return false }
-            }
-            if a.pointee.contains >= 0 {
-                var matched = 0
-                for k in buffer.indices where isValid(a.pointee.contains, buffer[k], depth + 1) {
-                    matched += 1
-                    if a.pointee.maxContains < 0, matched >= a.pointee.minContains { break }
-                }
-                if matched < a.pointee.minContains { return false }
-                if a.pointee.maxContains >= 0, matched > a.pointee.maxContains { return false }
-            }
-            return true
+        let tuple = a.pointee.tuple.range
+        for (k, i) in tuple.enumerated() where k < items.count {
+            if !isValid(lists[i], at: items.baseAddress! + k, depth + 1) { return false }
         }
-        if !ok { return false }
+        if a.pointee.items >= 0, items.count > a.pointee.itemsStart {
+            for k in a.pointee.itemsStart..<items.count where !isValid(a.pointee.items, at: items.baseAddress! + k, depth + 1) { return false }
+        }
+        if a.pointee.contains >= 0 {
+            var matched = 0
+            for k in items.indices where isValid(a.pointee.contains, at: items.baseAddress! + k, depth + 1) {
+                matched += 1
+                if a.pointee.maxContains < 0, matched >= a.pointee.minContains { break }
+            }
+            if matched < a.pointee.minContains { return false }
+            if a.pointee.maxContains >= 0, matched > a.pointee.maxContains { return false }
+        }
         if a.pointee.unique, items.count > 1 {
             var seen = Set<JSON>(minimumCapacity: items.count)
             for item in items where !seen.insert(item).inserted { return false }
@@ -195,54 +222,69 @@ final class FastPath: @unchecked Sendable {
         return true
     }
 
-    private func general(_ index: Int, _ instance: JSON, _ depth: Int) -> Bool {
+    private func general(_ index: Int, _ value: UnsafePointer<JSON>, _ depth: Int) -> Bool {
         let g = generals.baseAddress! + index
         let range = g.pointee.nodes.range
         switch g.pointee.kind {
         case .enumeration:
-            for i in range where values[i] == instance { return true }
+            for i in range where values[i] == value.pointee { return true }
             return false
         case .constant:
-            return values[range.lowerBound] == instance
+            return values[range.lowerBound] == value.pointee
         case .allOf:
-            for i in range where !isValid(lists[i], instance, depth + 1) { return false }
+            for i in range where !isValid(lists[i], at: value, depth + 1) { return false }
             return true
         case .anyOf:
-            for i in range where isValid(lists[i], instance, depth + 1) { return true }
+            for i in range where isValid(lists[i], at: value, depth + 1) { return true }
             return false
         case .oneOf:
             var matched = 0
-            for i in range where isValid(lists[i], instance, depth + 1) {
+            for i in range where isValid(lists[i], at: value, depth + 1) {
                 matched += 1
                 if matched > 1 { return false }
             }
             return matched == 1
         case .not:
-            return !isValid(lists[range.lowerBound], instance, depth + 1)
+            return !isValid(lists[range.lowerBound], at: value, depth + 1)
         case .conditional:
             // lists: if, then (-1: none), else (-1: none)
-            let holds = isValid(lists[range.lowerBound], instance, depth + 1)
+            let holds = isValid(lists[range.lowerBound], at: value, depth + 1)
             let branch = lists[range.lowerBound + (holds ? 1 : 2)]
-            return branch < 0 || isValid(branch, instance, depth + 1)
+            return branch < 0 || isValid(branch, at: value, depth + 1)
         }
     }
 
-    /// The node for property `name` in map `index`, or -1.
-    private func lookup(_ index: Int32, _ name: String) -> Int32 {
+    /// The node for the property named by the key at `key` in map `index`, or -1.
+    private func lookup(_ index: Int32, _ key: UnsafePointer<String>) -> Int32 {
         let map = maps.baseAddress! + Int(index)
-        if map.pointee.slots.count == 0 {
-            for i in map.pointee.entries.range where names[Int(mapEntries[i].name)].utf8Equal(name) { return mapEntries[i].node }
-            return -1
+        let found: Int32? = key.pointee.utf8.withContiguousStorageIfAvailable { bytes in
+            let hash = nameHash(bytes)
+            if map.pointee.slots.count == 0 {
+                for i in map.pointee.entries.range {
+                    let record = nameRecords[Int(mapEntries[i].name)]
+                    if record.hash == hash, record.count == bytes.count, equal(bytes, record) { return mapEntries[i].node }
+                }
+                return -1
+            }
+            let mask = Int(map.pointee.slots.count) - 1
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let entry = mapSlots[Int(map.pointee.slots.start) + slot]
+                if entry < 0 { return -1 }
+                let e = mapEntries[Int(map.pointee.entries.start) + Int(entry)]
+                let record = nameRecords[Int(e.name)]
+                if record.hash == hash, record.count == bytes.count, equal(bytes, record) { return e.node }
+                slot = (slot + 1) & mask
+            }
         }
-        let mask = Int(map.pointee.slots.count) - 1
-        var slot = Int(truncatingIfNeeded: nameHash(name)) & mask
-        while true {
-            let entry = mapSlots[Int(map.pointee.slots.start) + slot]
-            if entry < 0 { return -1 }
-            let e = mapEntries[Int(map.pointee.entries.start) + Int(entry)]
-            if names[Int(e.name)].utf8Equal(name) { return e.node }
-            slot = (slot + 1) & mask
-        }
+        return found ?? slowLookup(index, key.pointee)
+    }
+
+    /// `lookup` for a string without contiguous UTF-8 (bridged): compared as Strings.
+    private func slowLookup(_ index: Int32, _ name: String) -> Int32 {
+        let map = maps.baseAddress! + Int(index)
+        for i in map.pointee.entries.range where names[Int(mapEntries[i].name)].utf8Equal(name) { return mapEntries[i].node }
+        return -1
     }
 }
 
@@ -254,18 +296,31 @@ private func value(_ members: UnsafeBufferPointer<JSONObject.Element>, _ m: Int)
 
 private let memberValueOffset = MemoryLayout<JSONObject.Element>.offset(of: \.value)!
 
+/// The key of member `m`, in place.
+@inline(__always)
+private func key(_ members: UnsafeBufferPointer<JSONObject.Element>, _ m: Int) -> UnsafePointer<String> {
+    UnsafeRawPointer(members.baseAddress! + m).advanced(by: memberKeyOffset).assumingMemoryBound(to: String.self)
+}
+
+private let memberKeyOffset = MemoryLayout<JSONObject.Element>.offset(of: \.key)!
+
+struct NameRecord {
+    var start: Int32
+    var count: Int32
+    var hash: UInt64
+}
+
 /// FNV-1a over the UTF-8 bytes: property names are short, and SipHash (String's own
 /// hashing) cost more than the rest of a lookup.
 @inline(__always)
 func nameHash(_ name: String) -> UInt64 {
+    name.utf8.withContiguousStorageIfAvailable { nameHash($0) } ?? nameHash(Array(name.utf8))
+}
+
+@inline(__always)
+func nameHash(_ bytes: some Collection<UInt8>) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    let hashed: Bool? = name.utf8.withContiguousStorageIfAvailable { bytes in
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return true
-    }
-    if hashed == nil {
-        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    }
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     return h ^ (h >> 29)
 }
 
@@ -300,10 +355,6 @@ struct NodeRecord {
     var generals = Span()
     /// Node indices in `lists`.
     var refs = Span()
-    /// Only a `type`: callers check the value's kind in place, without copying it.
-    var typeOnly: Bool {
-        constant < 0 && types != 0 && object < 0 && array < 0 && string < 0 && numbers.count == 0 && generals.count == 0 && refs.count == 0
-    }
 }
 
 struct ObjectRecord {
