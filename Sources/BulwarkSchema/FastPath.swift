@@ -291,18 +291,14 @@ final class FastPath: @unchecked Sendable {
 /// The value of member `m`, in place.
 @inline(__always)
 private func value(_ members: UnsafeBufferPointer<JSONObject.Element>, _ m: Int) -> UnsafePointer<JSON> {
-    UnsafeRawPointer(members.baseAddress! + m).advanced(by: memberValueOffset).assumingMemoryBound(to: JSON.self)
+    (members.baseAddress! + m).pointer(to: \.value)!
 }
-
-private let memberValueOffset = MemoryLayout<JSONObject.Element>.offset(of: \.value)!
 
 /// The key of member `m`, in place.
 @inline(__always)
 private func key(_ members: UnsafeBufferPointer<JSONObject.Element>, _ m: Int) -> UnsafePointer<String> {
-    UnsafeRawPointer(members.baseAddress! + m).advanced(by: memberKeyOffset).assumingMemoryBound(to: String.self)
+    (members.baseAddress! + m).pointer(to: \.key)!
 }
-
-private let memberKeyOffset = MemoryLayout<JSONObject.Element>.offset(of: \.key)!
 
 struct NameRecord {
     var start: Int32
