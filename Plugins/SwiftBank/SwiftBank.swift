@@ -248,11 +248,12 @@ final class SwiftStore: Sendable {
 }
 
 /// Writes an object in pieces. Up to `inlineLimit` bytes are kept in memory and committed
-/// with one PUT. Past that the object becomes a Static Large Object: each segment's PUT
-/// starts when the segment does and streams its bytes as they are appended (chunked),
-/// so the upload runs while the object is produced; at most two segments are in flight,
-/// and a segment's bytes are kept until its PUT succeeds, so a failed attempt is retried
-/// from its start. The manifest is written on commit.
+/// with one PUT. Past that the object becomes a Static Large Object uploaded while it is
+/// produced: a segment's PUT streams its bytes as they are appended (chunked, unless the
+/// segment is already full when its PUT starts), one segment's PUT sends at a time and the
+/// next starts once its bytes are out, at most two segments are held, and a segment's
+/// bytes are kept until its PUT succeeds, so a failed attempt is retried from its start.
+/// The manifest is written on commit.
 final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     /// Objects written through a writer up to this size are one plain PUT.
     static let inlineLimit = 8 << 20
