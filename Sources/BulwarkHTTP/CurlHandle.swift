@@ -75,9 +75,10 @@ final class CurlHandle: @unchecked Sendable {
             _ = CCurl_setopt_string(h, CURLOPT_SSLKEYTYPE, "PEM")
             _ = Array(pem.utf8).withUnsafeBytes { CCurl_setopt_blob(h, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) }
         }
-        // Headers: the request's, and no "Expect: 100-continue" delay on uploads.
+        // Headers: the request's, and "Expect: 100-continue" only when asked for (libcurl
+        // would add it to every large upload, a round trip each).
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = curl_slist_append(headerList, request.expectContinue ? "Expect: 100-continue" : "Expect:")
         _ = CCurl_setopt_slist(h, CURLOPT_HTTPHEADER, headerList)
         // Body.
         if request.body != nil || request.bodyReader != nil {

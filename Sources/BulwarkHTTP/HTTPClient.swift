@@ -35,9 +35,9 @@ public final class HTTPClient: Sendable {
         while true {
             attempt += 1
             // Every attempt sends a streamed body from its first byte (a caller's own retry too).
-            if let rewind = request.bodyRewind, !rewind() {
+            if attempt == 1, let rewind = request.bodyRewind, !rewind() {
                 throw HTTPError(kind: .transport(code: -1), method: request.method, url: HTTPError.redact(request.url),
-                                message: "the upload was cancelled", attempts: max(1, attempt - 1))
+                                message: "the upload was cancelled, or its first bytes are no longer held to send again", attempts: 1)
             }
             let outcome = perform(request, sink: sink)
             switch outcome {
@@ -45,7 +45,7 @@ public final class HTTPClient: Sendable {
                 return response
             case .success(let response):
                 let retriable = response.status == 429 || response.status >= 500
-                if canRetry, retriable, attempt < retry.attempts {
+                if canRetry, retriable, attempt < retry.attempts, request.bodyRewind?() ?? true {
                     var wait = delay
                     if let after = response.header("retry-after").flatMap(Double.init) { wait = min(after, retry.maxRetryAfter) }
                     pause(wait)
@@ -57,7 +57,7 @@ public final class HTTPClient: Sendable {
             case .failure(let error):
                 var error = error
                 error.attempts = attempt
-                if canRetry, CurlHandle.isRetriable(error), attempt < retry.attempts {
+                if canRetry, CurlHandle.isRetriable(error), attempt < retry.attempts, request.bodyRewind?() ?? true {
                     pause(delay)
                     delay = min(delay * 2, retry.maxDelay)
                     continue

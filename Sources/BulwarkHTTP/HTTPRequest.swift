@@ -16,6 +16,10 @@ public struct HTTPRequest: Sendable {
     /// Safe to send again (GET, HEAD, PUT, DELETE... by default): retried on connection
     /// errors, 429 and 5xx.
     public var idempotent: Bool
+    /// Send `Expect: 100-continue` and hold the body until the server asks for it (or a
+    /// second has passed), so a refusal (401, 413, 503) costs no upload. Off by default:
+    /// it costs a round trip, worth it only for a body that cannot be sent twice.
+    public var expectContinue = false
 
     public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 idempotent: Bool? = nil) {

@@ -1,7 +1,8 @@
-import BulwarkHTTP
+@testable import BulwarkHTTP
 import BulwarkJSON
 import BulwarkSigV4
 import Foundation
+import Synchronization
 import Testing
 
 /// Uploads whose body is filled by one thread while libcurl sends it, against a real
@@ -85,5 +86,90 @@ import Testing
         #expect(body.remaining == 0)
         body.reset()
         #expect(body.count == 0 && body.remaining == 10)
+    }
+
+    @Test func windowedBodyIsSentWithItsLengthThroughASmallWindow() throws {
+        let bytes = Self.pattern(5 << 20 + 321)
+        let body = StreamingBody(length: bytes.count, window: 256 << 10)
+        #expect(body.capacity == 256 << 10)
+        var request = HTTPRequest(method: "PUT", url: server.url("/echo"))
+        request.streaming(body)
+        #expect(request.bodyLength == bytes.count)
+        let filler = Self.fill(body, with: bytes)
+        let json = try JSON.parse(bytes: try client.send(request).body)
+        #expect(json["length"] == .number(JSONNumber(bytes.count)))
+        #expect(json["sha256"] == .string(hex(SHA256.hash(bytes))), "every byte arrived in order through the ring")
+        #expect(json["headers"]?["Content-Length"] == .string(String(bytes.count)))
+        #expect(json["headers"]?["Transfer-Encoding"] == nil)
+        while filler.isExecuting { usleep(1_000) }
+        #expect(body.count == bytes.count)
+    }
+
+    @Test func windowedBodyIsRetriedWhileItStillHoldsItsStart() throws {
+        let bytes = Self.pattern(1 << 20)
+        let body = StreamingBody(length: bytes.count, window: 2 << 20)
+        var request = HTTPRequest(method: "PUT", url: server.url("/flaky/\(UUID().uuidString)?fail=1&code=503"))
+        request.streaming(body)
+        _ = Self.fill(body, with: bytes)
+        let json = try JSON.parse(bytes: try client.send(request).body)
+        #expect(json["attempt"] == 2)
+        #expect(json["sha256"] == .string(hex(SHA256.hash(bytes))))
+    }
+
+    @Test func windowedBodyPastItsWindowFailsWithTheServersErrorAndReleasesTheProducer() throws {
+        let bytes = Self.pattern(3 << 20)
+        let body = StreamingBody(length: bytes.count, window: 256 << 10)
+        var request = HTTPRequest(method: "PUT", url: server.url("/flaky/\(UUID().uuidString)?fail=1&code=503"))
+        request.streaming(body)
+        let taken = Mutex(-1)
+        let producer = Thread {
+            let n = bytes.withUnsafeBytes { body.append($0) }
+            body.finish()
+            taken.withLock { $0 = n }
+        }
+        producer.start()
+        do {
+            _ = try client.send(request)
+            Issue.record("expected the 503 to be final: the body's start was overwritten")
+        } catch {
+            #expect(error.status == 503)
+            #expect(error.attempts == 1)
+        }
+        // The bank cancels the body once its request is over; a producer still
+        // appending (the 503 may come before the last bytes were taken) returns.
+        body.cancel()
+        for _ in 0..<2000 where taken.withLock({ $0 }) < 0 { usleep(1_000) }
+        #expect(taken.withLock { $0 } >= 256 << 10 && taken.withLock { $0 } <= bytes.count)
+        #expect(!request.bodyRewind!(), "a body that lost its start cannot be sent again")
+    }
+
+    @Test func windowedBodyTakesNoMoreThanItsLength() {
+        let body = StreamingBody(length: 10, window: 4)
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 3)
+            var total = 0
+            while total < 10 { total += buffer.withUnsafeMutableBytes { body.read(into: $0) } }
+        }
+        reader.start()
+        let taken = Array(repeating: UInt8(9), count: 25).withUnsafeBytes { body.append($0) }
+        #expect(taken == 10)
+        #expect(body.remaining == 0)
+    }
+
+    @Test func windowedBodyKeepsItsLastByteUntilFinished() {
+        // Sent whole, the server would store the object before the producer chose
+        // between commit and abort.
+        let body = StreamingBody(length: 10, window: 16)
+        #expect(Array(0..<10 as Range<UInt8>).withUnsafeBytes { body.append($0) } == 10)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        #expect(buffer.withUnsafeMutableBytes { body.read(into: $0) } == 9)
+        let finisher = Thread {
+            usleep(50_000)
+            body.finish()
+        }
+        finisher.start()
+        #expect(buffer.withUnsafeMutableBytes { body.read(into: $0) } == 1)
+        #expect(buffer[0] == 9)
+        #expect(buffer.withUnsafeMutableBytes { body.read(into: $0) } == 0)
     }
 }
