@@ -152,14 +152,23 @@ static bulwark_status protect_finish(bulwark_call *call, void *instance, const b
     return note(call, "protect: prepare finish");
 }
 
-/* Save the resource and its parameters in the resource's bank section, in two pieces. */
+/* Save the resource and its parameters in the resource's bank section, in pieces. */
 static bulwark_status protect_main(bulwark_call *call, void *instance, const bulwark_hook_args *args) {
     (void)instance;
     if (host->is_cancelled(call)) return fail(call, BULWARK_CANCELLED, "cancelled");
-    void *writer = NULL;
-    bulwark_status s = host->bank_writer_open(call, "saved/box.json", &writer);
-    if (s != BULWARK_OK) return s;
     const char *prefix = "{\"resource\":";
+    void *writer = NULL;
+    bulwark_status s;
+    /* The size is known before the first byte: tell the bank (a service added in ABI 1.1,
+     * so check that this host has it; a 1.0 host gets a plain writer_open). */
+    if (host->struct_size >= offsetof(bulwark_host, bank_writer_open_sized) + sizeof(void *) &&
+        host->bank_writer_open_sized != NULL) {
+        uint64_t size = strlen(prefix) + strlen(args->resource_json) + 1;
+        s = host->bank_writer_open_sized(call, "saved/box.json", size, &writer);
+    } else {
+        s = host->bank_writer_open(call, "saved/box.json", &writer);
+    }
+    if (s != BULWARK_OK) return s;
     s = host->bank_writer_append(call, writer, (const uint8_t *)prefix, strlen(prefix));
     if (s == BULWARK_OK)
         s = host->bank_writer_append(call, writer, (const uint8_t *)args->resource_json, strlen(args->resource_json));

@@ -124,7 +124,10 @@ struct DemoProtection: ProtectionPlugin {
         fstat(fd, &st)
         var buffer = [UInt8](repeating: 0, count: chunk)
         var size = 0
-        try context.write("content") { (append) throws(PluginError) in
+        // The size is known up front, so the bank may send the content as one request; a
+        // file that changes size while it is read fails the write (the host holds the
+        // bank to the declared size) instead of saving a torn copy silently.
+        try context.write("content", size: UInt64(st.st_size)) { (append) throws(PluginError) in
             while true {
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 { if errno == EINTR { continue }; throw PluginError.failed("cannot read \(path): \(String(cString: strerror(errno)))") }

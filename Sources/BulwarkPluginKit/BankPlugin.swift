@@ -30,6 +30,10 @@ public protocol BankPlugin: Sendable {
     init(configuration: JSON, context: borrowing PluginContext) throws
     func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws
     func openWriter(_ key: String) throws -> any BankObjectWriter
+    /// A writer for an object of exactly `size` bytes (the host checks the count before
+    /// commit). The default is `openWriter(key)`; a bank that can send a known length in
+    /// one request implements it.
+    func openWriter(_ key: String, size: UInt64) throws -> any BankObjectWriter
     func get(_ key: String, offset: UInt64, length: UInt64) throws -> [UInt8]
     func size(_ key: String) throws -> UInt64
     func list(prefix: String, marker: String?, limit: Int, descending: Bool) throws -> [String]
@@ -43,6 +47,7 @@ public protocol BankPlugin: Sendable {
 extension BankPlugin {
     public static var aliases: [String] { [] }
     public static var configSchema: JSON? { nil }
+    public func openWriter(_ key: String, size: UInt64) throws -> any BankObjectWriter { try openWriter(key) }
 }
 
 extension LeaseInfo {

@@ -53,10 +53,19 @@ public struct PluginContext: ~Copyable {
     }
 
     /// Write a large object in pieces; the object appears whole when `body` returns, or
-    /// not at all when it throws.
-    public func write(_ key: String, _ body: (_ append: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) -> Void) throws(PluginError) {
+    /// not at all when it throws. Give `size` when the object's exact length is known
+    /// before its first byte: a bank may then send it in one request (the host refuses
+    /// a different length). A host older than ABI 1.1 is simply not told.
+    public func write(_ key: String, size: UInt64? = nil,
+                      _ body: (_ append: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) -> Void) throws(PluginError) {
         var writer: UnsafeMutableRawPointer?
-        try check(host.pointee.bank_writer_open(call, key, &writer), "open \(key) for writing")
+        let sizedOffset = MemoryLayout<bulwark_host>.offset(of: \.bank_writer_open_sized)!
+        if let size, host.pointee.struct_size >= sizedOffset + MemoryLayout<UnsafeRawPointer>.size,
+           let openSized = host.pointee.bank_writer_open_sized {
+            try check(openSized(call, key, size, &writer), "open \(key) for writing")
+        } else {
+            try check(host.pointee.bank_writer_open(call, key, &writer), "open \(key) for writing")
+        }
         do {
             try body { (chunk: UnsafeRawBufferPointer) throws(PluginError) in
                 let status = host.pointee.bank_writer_append(call, writer, chunk.baseAddress?.assumingMemoryBound(to: UInt8.self), chunk.count)

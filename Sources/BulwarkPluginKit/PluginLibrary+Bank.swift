@@ -29,6 +29,14 @@ func makeBank(_ type: any BankPlugin.Type, _ host: UnsafePointer<bulwark_host>) 
             return nil
         }
     }
+    p.pointee.writer_open_sized = { call, instance, key, size, writerOut in
+        withBank(call, instance) { bank in
+            let box = InstanceBox.from(instance)
+            let writer = try bank.openWriter(String(cString: key!), size: size)
+            writerOut?.pointee = Unmanaged.passRetained(InstanceBox(writer: writer, host: box.host)).toOpaque()
+            return nil
+        }
+    }
     p.pointee.writer_append = { call, writer, data, length in
         let box = InstanceBox.from(writer)
         return guarded(call, box.host) {

@@ -24,6 +24,8 @@ public struct BankConformance: Sendable {
         try overwriteAndDelete()
         try listing()
         try largeObjectInPieces(mebibytes: largeObjectMiB)
+        try largeObjectInPieces(mebibytes: largeObjectMiB, sized: true)
+        try declaredSizesAreKept()
         try concurrentWriters()
         try leases()
     }
@@ -85,12 +87,13 @@ public struct BankConformance: Sendable {
         #expect(try bank.listAll(prefix: "/list/", pageSize: 2).count == 6)
     }
 
-    /// An object larger than memory-friendly single puts, written and read in pieces.
-    public func largeObjectInPieces(mebibytes: Int) throws {
+    /// An object larger than memory-friendly single puts, written and read in pieces;
+    /// `sized`: its length declared when the writer opens (ABI 1.1).
+    public func largeObjectInPieces(mebibytes: Int, sized: Bool = false) throws {
         let piece = 1 << 20
         func byte(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }
         var chunk = [UInt8](repeating: 0, count: piece)
-        let writer = try bank.openWriter("/large/object.bin")
+        let writer = try bank.openWriter("/large/object.bin", size: sized ? UInt64(mebibytes * piece) : nil)
         for p in 0..<mebibytes {
             for i in 0..<piece { chunk[i] = byte(p * piece + i) }
             try chunk.withUnsafeBytes { b in try writer.append(b) }
@@ -105,13 +108,38 @@ public struct BankConformance: Sendable {
             let bytes = try #require(try bank.get("/large/object.bin", offset: UInt64(start), length: 8))
             #expect(bytes == (start..<min(start + 8, total)).map(byte))
         }
-        // An aborted write leaves nothing behind.
-        let aborted = try bank.openWriter("/large/aborted.bin")
-        try chunk.withUnsafeBytes { b in try aborted.append(b) }
+        // An aborted write leaves nothing behind, even when every byte was given.
+        let aborted = try bank.openWriter("/large/aborted.bin", size: sized ? UInt64(9 * piece) : nil)
+        for _ in 0..<9 { try chunk.withUnsafeBytes { b in try aborted.append(b) } }
         aborted.abort()
         #expect(try bank.get("/large/aborted.bin") == nil)
         try bank.delete("/large/object.bin")
         #expect(try bank.size("/large/object.bin") == nil)
+    }
+
+    /// A writer that declared its size gets exactly that many bytes or writes nothing.
+    public func declaredSizesAreKept() throws {
+        let bytes = [UInt8](repeating: 7, count: 3 << 20)
+        let long = try bank.openWriter("/sized/long", size: UInt64(bytes.count - 1))
+        do {
+            try bytes.withUnsafeBytes { try long.append($0) }
+            Issue.record("an append past the declared size must fail")
+        } catch {
+            #expect("\(error)".contains("/sized/long: \(bytes.count) bytes appended to an object declared as \(bytes.count - 1)"))
+        }
+        let short = try bank.openWriter("/sized/short", size: UInt64(bytes.count + 1))
+        try bytes.withUnsafeBytes { try short.append($0) }
+        do {
+            try short.commit()
+            Issue.record("a commit short of the declared size must fail")
+        } catch {
+            #expect("\(error)".contains("/sized/short: committed after \(bytes.count) of its declared \(bytes.count + 1) bytes"))
+        }
+        let empty = try bank.openWriter("/sized/empty", size: 0)
+        try empty.commit()
+        #expect(try bank.get("/sized/empty") == [])
+        #expect(try bank.list(prefix: "/sized/") == ["/sized/empty"], "neither wrong-sized object was written")
+        try bank.delete("/sized/empty")
     }
 
     /// Eight threads write 100 objects each and all overwrite one shared object.

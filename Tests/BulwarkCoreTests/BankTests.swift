@@ -35,6 +35,22 @@ import TestSupport
         try BankConformance(bank: bank).runAll(largeObjectMiB: 8)
     }
 
+    /// ABI 1.1 appended writer_open_sized to the bank table: a bank built for 1.0 still
+    /// loads, the host never reads past its struct_size (the fixture keeps a bad pointer
+    /// there), and a write with a declared size goes through its writer_open.
+    @Test func bankBuiltForABI10TakesSizedWritesThroughWriterOpen() throws {
+        let output = try TestSupport.temporaryDirectory("abi10-bank").appendingPathComponent("libabi10.so")
+        try TestSupport.compilePlugin(["Tests/BulwarkCoreTests/Fixtures/abi10_bank.c"], output: output)
+        let library = try PluginLoader().load(path: output.path)
+        #expect(library.abiMinor == 0)
+        let bank = Bank(try BankInstance(try #require(library.banks.first)))
+        let bytes = Array("written through writer_open".utf8)
+        let writer = try bank.openWriter("/any/key", size: UInt64(bytes.count))
+        try bytes.withUnsafeBytes { try writer.append($0) }
+        try writer.commit()
+        #expect(try bank.get("/any/key") == bytes)
+    }
+
     @Test func sqliteBankReopensWithItsData() throws {
         let path = try TestSupport.temporaryDirectory("sqlite-reopen").appendingPathComponent("bank.sqlite").path
         do {

@@ -87,16 +87,18 @@ public final class Bank: Sendable {
         }
     }
 
-    /// Write an object in pieces.
-    public func write(_ k: String, _ body: (_ append: (UnsafeRawBufferPointer) throws(PluginCallError) -> Void) throws(PluginCallError) -> Void) throws(Failure) {
+    /// Write an object in pieces; `size`, when known, is its exact length.
+    public func write(_ k: String, size: UInt64? = nil,
+                      _ body: (_ append: (UnsafeRawBufferPointer) throws(PluginCallError) -> Void) throws(PluginCallError) -> Void) throws(Failure) {
         let k = try key(k)
-        try call { () throws(PluginCallError) in try instance.write(k, body) }
+        try call { () throws(PluginCallError) in try instance.write(k, size: size, body) }
     }
 
-    /// Open a piece-by-piece write of `k`.
-    public func openWriter(_ k: String) throws(Failure) -> BankInstance.Writer {
+    /// Open a piece-by-piece write of `k`; `size`, when known, is its exact length (a
+    /// bank may then send it as one request).
+    public func openWriter(_ k: String, size: UInt64? = nil) throws(Failure) -> BankInstance.Writer {
         let k = try key(k)
-        return try call { () throws(PluginCallError) in try instance.openWriter(k) }
+        return try call { () throws(PluginCallError) in try instance.openWriter(k, size: size) }
     }
 
     public func acquireLease(_ name: String, owner: String, ttl: UInt32) throws(Failure) {

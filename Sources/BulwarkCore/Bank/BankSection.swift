@@ -41,10 +41,10 @@ public struct BankSection: BankSectionService {
         try mapped { () throws(Bank.Failure) in try bank.put(k, bytes) }
     }
 
-    public func openWriter(_ key: String) throws(PluginCallError) -> any SectionWriter {
+    public func openWriter(_ key: String, size: UInt64?) throws(PluginCallError) -> any SectionWriter {
         try writable()
         let k = try absolute(key)
-        return SectionObjectWriter(writer: try mapped { () throws(Bank.Failure) in try bank.openWriter(k) })
+        return SectionObjectWriter(writer: try mapped { () throws(Bank.Failure) in try bank.openWriter(k, size: size) })
     }
 
     public func get(_ key: String, offset: UInt64, length: UInt64) throws(PluginCallError) -> [UInt8]? {

@@ -44,13 +44,10 @@ final class HostServices: @unchecked Sendable {
             }
         }
         t.pointee.bank_writer_open = { handle, key, writerOut in
-            guard let call = PluginCall.from(handle) else { return BULWARK_INVALID_ARGUMENT }
-            return withSection(handle, key) { section, key in
-                let writer = try section.openWriter(key)
-                let id = UnsafeMutableRawPointer(Unmanaged.passUnretained(writer as AnyObject).toOpaque())
-                call.writers[id] = writer
-                writerOut?.pointee = id
-            }
+            BulwarkCore.openWriter(handle, key, size: nil, writerOut)
+        }
+        t.pointee.bank_writer_open_sized = { handle, key, size, writerOut in
+            BulwarkCore.openWriter(handle, key, size: size, writerOut)
         }
         t.pointee.bank_writer_append = { handle, writer, data, length in
             guard let call = PluginCall.from(handle), let writer, let w = call.writers[writer] else { return BULWARK_INVALID_ARGUMENT }
@@ -123,6 +120,18 @@ final class HostServices: @unchecked Sendable {
         }
         bytes.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: bytes.count) }
         return bulwark_bytes(data: p, length: bytes.count)
+    }
+}
+
+/// bank_writer_open(_sized): the section's writer, known to the call by its address.
+private func openWriter(_ handle: OpaquePointer?, _ key: UnsafePointer<CChar>?, size: UInt64?,
+                               _ writerOut: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> bulwark_status {
+    guard let call = PluginCall.from(handle) else { return BULWARK_INVALID_ARGUMENT }
+    return withSection(handle, key) { section, key in
+        let writer = try section.openWriter(key, size: size)
+        let id = UnsafeMutableRawPointer(Unmanaged.passUnretained(writer as AnyObject).toOpaque())
+        call.writers[id] = writer
+        writerOut?.pointee = id
     }
 }
 

@@ -24,7 +24,8 @@ public enum PluginLogLevel: Int32, Sendable, Comparable {
 /// The bank section a hook sees (implemented by the engine).
 public protocol BankSectionService: Sendable {
     func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws(PluginCallError)
-    func openWriter(_ key: String) throws(PluginCallError) -> any SectionWriter
+    /// `size`: the object's exact length when the plugin declared it, else nil.
+    func openWriter(_ key: String, size: UInt64?) throws(PluginCallError) -> any SectionWriter
     func get(_ key: String, offset: UInt64, length: UInt64) throws(PluginCallError) -> [UInt8]?
     func list(prefix: String, marker: String?, limit: Int, descending: Bool) throws(PluginCallError) -> [String]
     func delete(_ key: String) throws(PluginCallError)

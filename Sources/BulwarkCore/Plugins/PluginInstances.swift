@@ -244,42 +244,56 @@ public final class BankInstance: @unchecked Sendable {
     }
 
     /// Write an object in pieces; `body` appends, the object appears on return.
-    public func write(_ key: String, _ body: (_ append: (UnsafeRawBufferPointer) throws(PluginCallError) -> Void) throws(PluginCallError) -> Void) throws(PluginCallError) {
-        var writer: UnsafeMutableRawPointer?
-        try invoke("open \(key) for writing") { h in t.writer_open(h, instance, key, &writer) }
-        let append = { (chunk: UnsafeRawBufferPointer) throws(PluginCallError) -> Void in
-            try self.invoke("write \(key)") { h in self.t.writer_append(h, writer, chunk.baseAddress?.assumingMemoryBound(to: UInt8.self), chunk.count) }
-        }
+    public func write(_ key: String, size: UInt64? = nil,
+                      _ body: (_ append: (UnsafeRawBufferPointer) throws(PluginCallError) -> Void) throws(PluginCallError) -> Void) throws(PluginCallError) {
+        let writer = try openWriter(key, size: size)
         do {
-            try body(append)
+            try body { (chunk: UnsafeRawBufferPointer) throws(PluginCallError) in try writer.append(chunk) }
         } catch {
-            t.writer_abort(writer)
+            writer.abort()
             throw error
         }
-        try invoke("commit \(key)") { h in t.writer_commit(h, writer) }
+        try writer.commit()
     }
 
-    /// An open piece-by-piece write; the object appears on `commit`.
+    /// An open piece-by-piece write; the object appears on `commit`. With a declared
+    /// size, an append past it or a commit short of it fails (and the write is aborted):
+    /// a bank may have promised that size to its server.
     public final class Writer {
         let bank: BankInstance
         let key: String
+        let size: UInt64?
         var handle: UnsafeMutableRawPointer?
+        private(set) var written: UInt64 = 0
 
-        init(bank: BankInstance, key: String, handle: UnsafeMutableRawPointer?) {
+        init(bank: BankInstance, key: String, size: UInt64?, handle: UnsafeMutableRawPointer?) {
             self.bank = bank
             self.key = key
+            self.size = size
             self.handle = handle
         }
 
         deinit { abort() }
 
+        private func sizeError(_ message: String) -> PluginCallError {
+            abort()
+            return PluginCallError(plugin: "host", status: BULWARK_INVALID_ARGUMENT, message: "\(key): \(message); the object was not written")
+        }
+
         public func append(_ bytes: UnsafeRawBufferPointer) throws(PluginCallError) {
-            let h = handle
+            guard let h = handle else { throw PluginCallError(plugin: "host", status: BULWARK_INVALID_ARGUMENT, message: "\(key): write after commit or abort") }
+            if let size, written + UInt64(bytes.count) > size {
+                throw sizeError("\(written + UInt64(bytes.count)) bytes appended to an object declared as \(size)")
+            }
             try bank.invoke("write \(key)") { c in bank.t.writer_append(c, h, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) }
+            written += UInt64(bytes.count)
         }
 
         public func commit() throws(PluginCallError) {
-            let h = handle
+            guard let h = handle else { throw PluginCallError(plugin: "host", status: BULWARK_INVALID_ARGUMENT, message: "\(key): commit after commit or abort") }
+            if let size, written != size {
+                throw sizeError("committed after \(written) of its declared \(size) bytes")
+            }
             handle = nil
             try bank.invoke("commit \(key)") { c in bank.t.writer_commit(c, h) }
         }
@@ -291,10 +305,16 @@ public final class BankInstance: @unchecked Sendable {
         }
     }
 
-    public func openWriter(_ key: String) throws(PluginCallError) -> Writer {
+    /// Open a piece-by-piece write of `key`; `size`, when known, is its exact length
+    /// (banks built for ABI 1.0 are simply not told).
+    public func openWriter(_ key: String, size: UInt64? = nil) throws(PluginCallError) -> Writer {
         var writer: UnsafeMutableRawPointer?
-        try invoke("open \(key) for writing") { h in t.writer_open(h, instance, key, &writer) }
-        return Writer(bank: self, key: key, handle: writer)
+        if let size, let sized = t.writer_open_sized {
+            try invoke("open \(key) for writing") { h in sized(h, instance, key, size, &writer) }
+        } else {
+            try invoke("open \(key) for writing") { h in t.writer_open(h, instance, key, &writer) }
+        }
+        return Writer(bank: self, key: key, size: size, handle: writer)
     }
 
     public func acquireLease(_ name: String, owner: String, ttl: UInt32) throws(PluginCallError) {

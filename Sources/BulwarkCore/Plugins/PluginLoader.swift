@@ -77,7 +77,8 @@ public final class PluginLoader: Sendable {
         let protections = try reader.entries(d.protections, d.protection_count, "protections") { (t: bulwark_protection, i) throws(PluginLoadError) in
             try reader.protection(t, i)
         }
-        let banks = try reader.entries(d.banks, d.bank_count, "banks") { (t: bulwark_bank, i) throws(PluginLoadError) in
+        let banks = try reader.entries(d.banks, d.bank_count, "banks",
+                                       abi10Size: MemoryLayout<bulwark_bank>.offset(of: \.writer_open_sized)!) { (t: bulwark_bank, i) throws(PluginLoadError) in
             try reader.bank(t, i)
         }
         return LoadedLibrary(path: path, name: name, version: version, abiMajor: d.abi_major, abiMinor: d.abi_minor,
@@ -97,8 +98,12 @@ struct DescriptorReader {
 
     func fail(_ reason: String) -> PluginLoadError { PluginLoadError(path: path, reason: reason) }
 
-    /// Walk a table of `count` pointers, checking each is present and big enough.
+    /// Walk a table of `count` pointers, checking each is present and at least
+    /// `abi10Size` (the struct's size in ABI 1.0). A struct from an older minor version
+    /// is copied into a zero-filled one of this version's size, so fields added since
+    /// read as NULL (the copy lives as long as the library, which is never unloaded).
     func entries<T, E>(_ table: UnsafePointer<UnsafePointer<T>?>?, _ count: Int, _ what: String,
+                       abi10Size: Int = MemoryLayout<T>.size,
                        _ read: (T, Int) throws(PluginLoadError) -> E) throws(PluginLoadError) -> [(UnsafePointer<T>, E)] {
         if count == 0 { return [] }
         guard count <= 100_000 else { throw fail("descriptor lists \(count) \(what), which is not plausible; the descriptor is malformed") }
@@ -107,10 +112,17 @@ struct DescriptorReader {
         for i in 0..<count {
             guard let entry = table[i] else { throw fail("\(what)[\(i)] is NULL") }
             let size = UnsafeRawPointer(entry).load(as: Int.self)
-            guard size >= MemoryLayout<T>.size else {
-                throw fail("\(what)[\(i)] struct_size \(size) is smaller than ABI 1.0's \(MemoryLayout<T>.size); the table is malformed")
+            guard size >= abi10Size else {
+                throw fail("\(what)[\(i)] struct_size \(size) is smaller than ABI 1.0's \(abi10Size); the table is malformed")
             }
-            result.append((entry, try read(entry.pointee, i)))
+            var current = entry
+            if size < MemoryLayout<T>.size {
+                let copy = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+                copy.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
+                copy.copyMemory(from: entry, byteCount: size)
+                current = UnsafePointer(copy.assumingMemoryBound(to: T.self))
+            }
+            result.append((current, try read(current.pointee, i)))
         }
         return result
     }

@@ -1,5 +1,5 @@
 /*
- * bulwark_plugin.h — the Bulwark plugin ABI, version 1.0.
+ * bulwark_plugin.h — the Bulwark plugin ABI, version 1.1 (1.1 added bank_writer_open_sized and bulwark_bank.writer_open_sized).
  *
  * This is the only file a third party needs to write a Bulwark plugin. It is plain C99,
  * depends on nothing but <stddef.h> and <stdint.h>, and is stable: within major version 1
@@ -75,7 +75,7 @@ extern "C" {
 #endif
 
 #define BULWARK_ABI_VERSION_MAJOR 1
-#define BULWARK_ABI_VERSION_MINOR 0
+#define BULWARK_ABI_VERSION_MINOR 1
 
 /* The one symbol a plugin library exports. Its type is bulwark_plugin_init_fn. */
 #define BULWARK_PLUGIN_INIT_SYMBOL "bulwark_plugin_init"
@@ -211,6 +211,17 @@ typedef struct bulwark_host {
 
     /* Release bytes the host gave the plugin. NULL data is fine. */
     void (*bytes_free)(bulwark_bytes *bytes);
+
+    /* -- added in 1.1: use only when host->struct_size >= offsetof(bulwark_host,
+     *    bank_writer_open_sized) + sizeof(void *) ------------------------------------- */
+
+    /* bank_writer_open for an object of exactly `size` bytes. A bank may then send the
+     * object as one request with its length instead of in segments (the Swift bank does,
+     * up to its single_put_max). The host fails an append past `size` and a commit short
+     * of it with BULWARK_INVALID_ARGUMENT, and the object is not written. Use it when
+     * the size is known before the first byte (a volume, a file); else bank_writer_open. */
+    bulwark_status (*bank_writer_open_sized)(bulwark_call *call, const char *key,
+                                             uint64_t size, void **writer);
 } bulwark_host;
 
 /* ---------------------------------------------------------------------------------------
@@ -373,6 +384,14 @@ typedef struct bulwark_bank {
     bulwark_status (*lease_check)(bulwark_call *call, void *instance, const char *lease);
     bulwark_status (*lease_release)(bulwark_call *call, void *instance, const char *lease,
                                     const char *owner);
+
+    /* -- added in 1.1; the host reads it only when struct_size covers it -------------- */
+
+    /* writer_open for an object of exactly `size` bytes (the host checks that exactly
+     * `size` bytes are appended before it calls commit). NULL: the host uses writer_open
+     * and the bank learns the size only at commit. */
+    bulwark_status (*writer_open_sized)(bulwark_call *call, void *instance, const char *key,
+                                        uint64_t size, void **writer);
 } bulwark_bank;
 
 /* ---------------------------------------------------------------------------------------

@@ -14,7 +14,13 @@ final class MemorySection: BankSectionService {
         objects.withLock { $0[key] = Array(bytes) }
     }
 
-    func openWriter(_ key: String) throws(PluginCallError) -> any SectionWriter { Writer(section: self, key: key) }
+    /// Sizes are recorded, so tests can see what a plugin declared.
+    let declaredSizes = Mutex<[String: UInt64]>([:])
+
+    func openWriter(_ key: String, size: UInt64?) throws(PluginCallError) -> any SectionWriter {
+        if let size { declaredSizes.withLock { $0[key] = size } }
+        return Writer(section: self, key: key)
+    }
 
     func get(_ key: String, offset: UInt64, length: UInt64) throws(PluginCallError) -> [UInt8]? {
         objects.withLock { $0[key] }
