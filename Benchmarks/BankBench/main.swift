@@ -1,6 +1,7 @@
 // bulwark-bank-bench: one bank plugin (a real .so) through the host's bank layer: small
-// objects per second, and MB/s writing and reading one large object in pieces. Prints one
-// JSON line. Driven by Benchmarks/banks/compare.py next to the reference clients.
+// objects per second, and MB/s writing and reading one large object in pieces (written
+// twice: with its size declared, as a plugin that knows it does, and of unknown size).
+// Prints one JSON line. Driven by Benchmarks/banks/compare.py next to the reference clients.
 //
 //   bulwark-bank-bench --bank sqlite|directory|swift|s3 [--objects N] [--object-bytes B]
 //                      [--large-mib M] [--concurrency C] [--segment-mib S (Swift segment size, 256)]
@@ -63,15 +64,19 @@ let small = seconds {
 pool.shutdown()
 
 // One large object, written in 8 MiB pieces, read back in 8 MiB ranges.
-var piece = [UInt8](repeating: 0, count: 8 << 20)
-for i in piece.indices { piece[i] = UInt8(truncatingIfNeeded: i &* 31) }
+let piece = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 let pieces = max(1, largeMiB / 8)
-let write = try seconds {
-    let writer = try bank.openWriter("/large/object.bin")
-    for _ in 0..<pieces { try piece.withUnsafeBytes { try writer.append($0) } }
-    try writer.commit()
-}
 let total = UInt64(pieces) * UInt64(piece.count)
+@MainActor func writeLarge(_ key: String, size: UInt64?) throws -> Double {
+    try seconds {
+        let writer = try bank.openWriter(key, size: size)
+        for _ in 0..<pieces { try piece.withUnsafeBytes { try writer.append($0) } }
+        try writer.commit()
+    }
+}
+let unsized = try writeLarge("/large/unsized.bin", size: nil)
+try bank.delete("/large/unsized.bin")
+let write = try writeLarge("/large/object.bin", size: total)
 let read = try seconds {
     var offset: UInt64 = 0
     while offset < total {
@@ -84,5 +89,5 @@ let mb = Double(total) / 1e6
 func r(_ x: Double) -> JSON { .number(JSONNumber((x * 10).rounded() / 10)) }
 print(JSON.object(JSONObject([
     ("client", .string("bulwark-\(kind)")), ("objects", .number(JSONNumber(objects))), ("objects_per_s", r(Double(objects) / small)),
-    ("large_mb", r(mb)), ("write_mb_s", r(mb / write)), ("read_mb_s", r(mb / read)),
+    ("large_mb", r(mb)), ("write_mb_s", r(mb / write)), ("read_mb_s", r(mb / read)), ("unsized_write_mb_s", r(mb / unsized)),
 ])).serialized())

@@ -125,12 +125,15 @@ def main():
     print()
     print("Medians of %d runs (range in brackets):" % args.runs)
     print()
-    print("| client | small objects/s | large write MB/s | large read MB/s |")
-    print("|---|---:|---:|---:|")
+    print("| client | small objects/s | large write MB/s | large read MB/s | large write, size unknown MB/s |")
+    print("|---|---:|---:|---:|---:|")
     for client in clients:
         rows = results[client]
         cells = []
-        for key in ["objects_per_s", "write_mb_s", "read_mb_s"]:
+        for key in ["objects_per_s", "write_mb_s", "read_mb_s", "unsized_write_mb_s"]:
+            if key not in rows[0]:
+                cells.append("–")
+                continue
             values = sorted(r[key] for r in rows)
             median = statistics.median(values)
             cells.append("%s [%s–%s]" % (round(median), round(values[0]), round(values[-1])) if len(values) > 1 else str(round(median)))

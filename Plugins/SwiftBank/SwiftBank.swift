@@ -7,10 +7,11 @@ import Synchronization
 
 /// A bank in OpenStack Swift, as Karbor's default bank.
 ///
-/// Objects live in `container` under their key without the leading `/`. Objects put
-/// whole up to `segment_size`, or written in pieces up to 8 MiB, are one object; larger
-/// ones become Static Large Objects streamed in segments of `segment_size`: segments in
-/// `<container>_segments`, a manifest at the key; deleting the key deletes the segments.
+/// Objects live in `container` under their key without the leading `/`. One PUT each:
+/// objects put whole or written with a declared size (ABI 1.1) up to `single_put_max`,
+/// and objects written in pieces up to 8 MiB. Other objects become Static Large Objects
+/// streamed in segments of `segment_size`: segments in `<container>_segments`, a
+/// manifest at the key; deleting the key deletes the segments.
 /// Leases are JSON objects `{owner, expires_at}` in `<container>_leases`, with
 /// `X-Delete-After` a minute past the expiry so Swift cleans up leases nobody releases.
 /// Auth: tempauth v1, or Keystone v3 (`auth: keystone` with a clouds.yaml-style
@@ -28,7 +29,10 @@ struct SwiftBank: BankPlugin {
             "key": ["type": "string", "description": "tempauth key (a secret: never logged)"],
             "storage_url": ["type": "string", "description": "Use this storage URL instead of the one auth returns."],
             "container": ["type": "string", "minLength": 1, "maxLength": 200, "default": "bulwark"],
-            "segment_size": ["type": "integer", "minimum": 1_048_576, "default": 104_857_600],
+            "segment_size": ["type": "integer", "minimum": 1_048_576, "default": 104_857_600,
+                             "description": "Segment size of objects stored as Static Large Objects; a segment is retried whole."],
+            "single_put_max": ["type": "integer", "minimum": 0, "default": 5_368_709_120,
+                               "description": "Largest object of known size sent as one PUT (Swift's max_file_size is 5 GiB by default); 0 segments every object over 8 MiB."],
             "ca_file": ["type": "string"],
             "insecure": ["type": "boolean", "default": false],
         ],
@@ -45,7 +49,7 @@ struct SwiftBank: BankPlugin {
     }
 
     func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws {
-        if bytes.count > store.segmentSize {
+        if bytes.count > max(store.singlePutMax, SwiftObjectWriter.inlineLimit) {
             let writer = SwiftObjectWriter(store: store, key: key)
             try writer.append(bytes)
             try writer.commit()
@@ -55,6 +59,13 @@ struct SwiftBank: BankPlugin {
     }
 
     func openWriter(_ key: String) throws -> any BankObjectWriter { SwiftObjectWriter(store: store, key: key) }
+
+    func openWriter(_ key: String, size: UInt64) throws -> any BankObjectWriter {
+        guard size > UInt64(SwiftObjectWriter.inlineLimit), size <= UInt64(store.singlePutMax) else {
+            return SwiftObjectWriter(store: store, key: key, size: Int(clamping: size))
+        }
+        return try SwiftSinglePutWriter(store: store, key: key, size: Int(size))
+    }
 
     func get(_ key: String, offset: UInt64, length: UInt64) throws -> [UInt8] {
         // One GET: a range past the end is an empty read (416), not an error.
@@ -106,6 +117,7 @@ final class SwiftStore: Sendable {
     let fixedStorageURL: String?
     let container: String
     let segmentSize: Int
+    let singlePutMax: Int
     /// (storage URL, token), renewed when the server says 401.
     private let session = Mutex<(url: String, token: String)?>(nil)
 
@@ -128,6 +140,7 @@ final class SwiftStore: Sendable {
         fixedStorageURL = o["storage_url"]?.stringValue
         container = o["container"]?.stringValue ?? "bulwark"
         segmentSize = o["segment_size"]?.numberValue?.intValue ?? 100 << 20
+        singlePutMax = o["single_put_max"]?.numberValue?.intValue ?? 5 << 30
         client = HTTPClient(tls: TLSOptions(caFile: o["ca_file"]?.stringValue, insecureSkipVerify: o["insecure"]?.boolValue ?? false))
         for c in [container, container + "_segments", container + "_leases"] {
             try request("PUT", try storageURL() + "/" + c)
@@ -261,6 +274,8 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     let store: SwiftStore
     let key: String
     let upload: String
+    /// The object's declared size, if any: every segment is then sent with its length.
+    let size: Int?
     private var inline: [UInt8] = []
     /// The segment being filled; its PUT is already running.
     private var current: StreamingBody?
@@ -271,9 +286,10 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     private let slots = DispatchSemaphore(value: 2)
     private let state = Mutex<(segments: [Int: JSON], failure: String?, spare: [StreamingBody])>(([:], nil, []))
 
-    init(store: SwiftStore, key: String) {
+    init(store: SwiftStore, key: String, size: Int? = nil) {
         self.store = store
         self.key = key
+        self.size = size
         var random = SystemRandomNumberGenerator()
         upload = String(key.drop(while: { $0 == "/" })) + "/" + String(random.next(), radix: 36)
     }
@@ -281,7 +297,7 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         var rest = bytes
         if count == 0 {
-            if inline.count + rest.count <= min(Self.inlineLimit, store.segmentSize) {
+            if inline.count + rest.count <= min(Self.inlineLimit, store.segmentSize), size.map({ $0 <= Self.inlineLimit }) ?? true {
                 inline.append(contentsOf: rest)
                 return
             }
@@ -326,6 +342,7 @@ final class SwiftObjectWriter: BankObjectWriter, @unchecked Sendable {
             do {
                 var request = HTTPRequest(method: "PUT", url: try store.objectURL(name, container: store.container + "_segments"))
                 request.streaming(body)
+                if let size { request.bodyLength = min(store.segmentSize, size - index * store.segmentSize) }
                 let response = try store.send(request)
                 let segment: JSON = ["path": .string("/\(store.container)_segments/\(name)"), "etag": .string(response.header("etag") ?? ""),
                                      "size_bytes": .number(JSONNumber(body.count))]

@@ -103,6 +103,40 @@ import TestSupport
         #expect(try segments.list(prefix: "/lost/") == [], "no segment of the failed write is left")
     }
 
+    /// An object of declared size goes as one PUT holding only a window of it (here
+    /// segment_size, 1 MiB): a refusal before the body is read is retried; a connection
+    /// lost after the window moved on fails the write with a message that says why and
+    /// leaves no object.
+    @Test func singlePutIsRetriedOnlyWhileItsStartIsHeld() throws {
+        let bank = try bank(segmentSize: 1 << 20)
+        let data = (0..<(10 << 20) + 77).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 10) }
+        func write(_ key: String) throws {
+            let writer = try bank.openWriter(key, size: UInt64(data.count))
+            for start in stride(from: 0, to: data.count, by: 500_000) {
+                try data[start..<min(start + 500_000, data.count)].withUnsafeBytes { try writer.append($0) }
+            }
+            try writer.commit()
+        }
+        try fault(["status": 503, "early": true, "count": 1, "match": .string("PUT /v1/AUTH_test/\(container)/single")])
+        try write("/single")
+        let served = try JSON.parse(TestSupport.run("/usr/bin/env", ["curl", "-fsS", "http://127.0.0.1:\(proxy.port)/__faults__"]).stdout)
+        #expect(served["status"] == 1, "the refusal was served: \(served)")
+        #expect(try bank.get("/single") == data)
+
+        try fault(["drop": 1, "match": .string("PUT /v1/AUTH_test/\(container)/cut")])
+        do {
+            try write("/cut")
+            Issue.record("expected the write to fail")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("PUT http://127.0.0.1:\(proxy.port)/v1/AUTH_test/\(container)/cut"), "\(text)")
+            #expect(text.contains("more than its first 1 MiB had gone, so it could not be sent again"), "\(text)")
+            #expect(text.contains("single_put_max"))
+        }
+        try fault(["clear": true])
+        #expect(try bank.get("/cut") == nil, "a cut single PUT leaves no object")
+    }
+
     @Test func expiredTokenIsRenewed() throws {
         let bank = try bank()
         try bank.put("/t", [1])

@@ -10,13 +10,15 @@ import TestSupport
 @Suite struct SwiftBankTests {
     static let authURL = ProcessInfo.processInfo.environment["BULWARK_SWIFT_AUTH_URL"] ?? "http://127.0.0.1:8080/auth/v1.0"
 
-    static func bank(container: String, segmentSize: Int = 8 << 20, key: String = "testing") throws -> Bank {
+    static func bank(container: String, segmentSize: Int = 8 << 20, singlePutMax: Int? = nil, key: String = "testing") throws -> Bank {
         let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkSwiftBank"))
         let entry = try #require(library.banks.first)
-        return Bank(try BankInstance(entry, configuration: [
+        var options: [String: JSON] = [
             "auth_url": .string(authURL), "user": "test:tester", "key": .string(key),
             "container": .string(container), "segment_size": .number(JSONNumber(segmentSize)),
-        ]))
+        ]
+        if let singlePutMax { options["single_put_max"] = .number(JSONNumber(singlePutMax)) }
+        return Bank(try BankInstance(entry, configuration: .object(JSONObject(options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))))
     }
 
     @Test func conforms() throws {
@@ -26,6 +28,34 @@ import TestSupport
         // The 64 MiB object was a Static Large Object of 8 MiB segments; deleting it (and
         // aborting the other write) left no segment behind.
         let segments = try Self.bank(container: container + "_segments")
+        #expect(try segments.list(prefix: "/") == [])
+    }
+
+    /// Objects of declared size up to single_put_max are one object; larger ones are
+    /// segments sent with their lengths; objects of unknown size over 8 MiB are segments.
+    @Test func declaredSizesChooseOnePutOrSegments() throws {
+        let container = "sized-\(UUID().uuidString.prefix(8))"
+        let bank = try Self.bank(container: container, segmentSize: 1 << 20, singlePutMax: 9 << 20)
+        let segments = try Self.bank(container: container + "_segments")
+        func write(_ key: String, _ count: Int, sized: Bool) throws -> [UInt8] {
+            let data = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            let writer = try bank.openWriter(key, size: sized ? UInt64(count) : nil)
+            for start in stride(from: 0, to: count, by: 700_000) {
+                try data[start..<min(start + 700_000, count)].withUnsafeBytes { try writer.append($0) }
+            }
+            try writer.commit()
+            return data
+        }
+        let one = try write("/one", 9 << 20, sized: true)
+        #expect(try segments.list(prefix: "/") == [], "9 MiB with its size declared is one PUT")
+        #expect(try bank.get("/one") == one)
+        let split = try write("/split", (10 << 20) + 5, sized: true)
+        #expect(try segments.list(prefix: "/split/").count == 11, "over single_put_max: 1 MiB segments")
+        #expect(try bank.get("/split") == split)
+        let unknown = try write("/unknown", (8 << 20) + 5, sized: false)
+        #expect(try segments.list(prefix: "/unknown/").count == 9, "size unknown: segments past 8 MiB")
+        #expect(try bank.get("/unknown", offset: 8 << 20, length: 10) == Array(unknown[(8 << 20)...]))
+        for key in ["/one", "/split", "/unknown"] { try bank.delete(key) }
         #expect(try segments.list(prefix: "/") == [])
     }
 

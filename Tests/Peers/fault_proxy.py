@@ -7,6 +7,8 @@ Prints "PORT <n>", exits when its standard input closes. Requests are forwarded 
 are (a chunked body is forwarded whole, with its length); POST /__faults__ with a JSON object sets what goes wrong next (counts go down as
 faults are served):
   {"status": 503, "count": N, "match": "substring of METHOD PATH"}   answer N matching requests with that status
+  {"status": 503, "early": true, ...}   the same, answered before the body is read (as Swift's proxy
+                                  answers a PUT it refuses: no "100 Continue"), then the connection is closed
   {"drop": N, "match": "..."}     for N matching requests, read half the body (the first chunk of a chunked one), then close the connection
   {"clear": true}                 no more faults
 GET /__faults__ returns how many faults were served.
@@ -66,6 +68,15 @@ class Proxy(BaseHTTPRequestHandler):
                 return b"".join(parts)
             parts.append(part)
 
+    def handle_expect_100(self):
+        # A request that an early rule will refuse gets no "100 Continue": the client
+        # waits and never sends its body.
+        line = "%s %s" % (self.command, self.path)
+        with lock:
+            if any(r["count"] > 0 and r.get("early") and r["match"] in line for r in rules):
+                return True
+        return super().handle_expect_100()
+
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
@@ -77,13 +88,18 @@ class Proxy(BaseHTTPRequestHandler):
                     if spec.get("clear"):
                         rules.clear()
                     elif "status" in spec:
-                        rules.append({"kind": "status", "status": spec["status"], "count": spec.get("count", 1), "match": spec.get("match", "")})
+                        rules.append({"kind": "status", "status": spec["status"], "count": spec.get("count", 1), "match": spec.get("match", ""),
+                                      "early": bool(spec.get("early"))})
                     elif "drop" in spec:
                         rules.append({"kind": "drop", "count": spec["drop"], "match": spec.get("match", "")})
             with lock:
                 self.answer(200, json.dumps(served).encode(), [("Content-Type", "application/json")])
             return
         rule = take("%s %s" % (self.command, self.path))
+        if rule and rule.get("early"):
+            self.close_connection = True
+            self.answer(rule["status"], b'{"message": "injected %d"}' % rule["status"], [("Content-Type", "application/json"), ("Connection", "close")])
+            return
         if rule and rule["kind"] == "drop":
             if chunked:
                 self.read_chunk()  # the first piece of a streamed body
