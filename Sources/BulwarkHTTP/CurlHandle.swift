@@ -55,7 +55,15 @@ final class CurlHandle: @unchecked Sendable {
         var rc = CCurl_setopt_string(h, CURLOPT_URL, request.url)
         _ = CCurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
         _ = CCurl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
-        if timeout > 0 { _ = CCurl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
+        if timeout > 0, request.bodyReader != nil {
+            // A streamed upload lasts as long as its producer (a segment, or a whole object
+            // sent in one PUT, over a slow link or from a slow source): no limit on the
+            // whole exchange, only on a stall, under 1 KiB/s for `timeout` seconds.
+            _ = CCurl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1024)
+            _ = CCurl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, max(1, Int(timeout)))
+        } else if timeout > 0 {
+            _ = CCurl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+        }
         _ = CCurl_setopt_string(h, CURLOPT_CUSTOMREQUEST, request.method)
         if request.method == "HEAD" { _ = CCurl_setopt_long(h, CURLOPT_NOBODY, 1) }
         // Only http and https, never a redirect to another protocol.

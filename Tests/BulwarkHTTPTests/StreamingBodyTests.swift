@@ -172,4 +172,24 @@ import Testing
         #expect(buffer[0] == 9)
         #expect(buffer.withUnsafeMutableBytes { body.read(into: $0) } == 0)
     }
+
+    /// The client's timeout bounds a stall, not a streamed upload that takes long because
+    /// its producer does (a 5 GiB single PUT over a slow link must not time out at 120 s).
+    @Test func slowProducerOutlastsTheClientTimeout() throws {
+        let quick = HTTPClient(retry: RetryPolicy(attempts: 1), connectTimeout: 2, timeout: 1)
+        let bytes = Self.pattern(64 << 10)
+        let body = StreamingBody(length: bytes.count, window: 16 << 10)
+        var request = HTTPRequest(method: "PUT", url: server.url("/echo"))
+        request.streaming(body)
+        let producer = Thread {
+            for start in stride(from: 0, to: bytes.count, by: 8 << 10) {
+                usleep(250_000)  // 2 s in all, twice the client's timeout, at 32 KiB/s
+                bytes.withUnsafeBytes { _ = body.append(UnsafeRawBufferPointer(rebasing: $0[start..<(start + (8 << 10))])) }
+            }
+            body.finish()
+        }
+        producer.start()
+        let json = try JSON.parse(bytes: try quick.send(request).body)
+        #expect(json["sha256"] == .string(hex(SHA256.hash(bytes))))
+    }
 }
