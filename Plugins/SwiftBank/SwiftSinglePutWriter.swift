@@ -50,7 +50,7 @@ final class SwiftSinglePutWriter: BankObjectWriter, @unchecked Sendable {
             done.wait()
         }
         guard let message = failure.withLock({ $0 }) else { return nil }
-        if body.count > body.capacity {
+        if !body.holdsStart {
             return "\(message) (the object was being sent in one PUT and more than its first \(body.capacity >> 20) MiB had gone, "
                 + "so it could not be sent again; a lower single_put_max sends large objects in segments, each retried whole)"
         }

@@ -77,6 +77,10 @@ public final class StreamingBody: @unchecked Sendable {
     /// Space left: what `append` takes without waiting (all of the rest, for a windowed body).
     public var remaining: Int { locked { (declaredLength ?? capacity) - filled } }
 
+    /// True while the body still holds its first byte, so a request can send it again
+    /// (always, for a body made with `capacity`).
+    public var holdsStart: Bool { locked { reserved <= capacity } }
+
     /// The body's length once it cannot grow any more (declared, finished, or full); else nil.
     public var finalCount: Int? { locked { declaredLength ?? (finished || filled == capacity ? filled : nil) } }
 

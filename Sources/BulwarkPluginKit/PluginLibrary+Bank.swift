@@ -22,20 +22,10 @@ func makeBank(_ type: any BankPlugin.Type, _ host: UnsafePointer<bulwark_host>) 
         }
     }
     p.pointee.writer_open = { call, instance, key, writerOut in
-        withBank(call, instance) { bank in
-            let box = InstanceBox.from(instance)
-            let writer = try bank.openWriter(String(cString: key!))
-            writerOut?.pointee = Unmanaged.passRetained(InstanceBox(writer: writer, host: box.host)).toOpaque()
-            return nil
-        }
+        openWriter(call, instance, writerOut) { bank in try bank.openWriter(String(cString: key!)) }
     }
     p.pointee.writer_open_sized = { call, instance, key, size, writerOut in
-        withBank(call, instance) { bank in
-            let box = InstanceBox.from(instance)
-            let writer = try bank.openWriter(String(cString: key!), size: size)
-            writerOut?.pointee = Unmanaged.passRetained(InstanceBox(writer: writer, host: box.host)).toOpaque()
-            return nil
-        }
+        openWriter(call, instance, writerOut) { bank in try bank.openWriter(String(cString: key!), size: size) }
     }
     p.pointee.writer_append = { call, writer, data, length in
         let box = InstanceBox.from(writer)
@@ -122,4 +112,15 @@ public func currentUnixTime() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// writer_open(_sized): the writer `open` gives, boxed with the host for its later calls.
+private func openWriter(_ call: OpaquePointer?, _ instance: UnsafeMutableRawPointer?,
+                        _ writerOut: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                        _ open: (any BankPlugin) throws -> any BankObjectWriter) -> bulwark_status {
+    withBank(call, instance) { bank in
+        let box = InstanceBox.from(instance)
+        writerOut?.pointee = Unmanaged.passRetained(InstanceBox(writer: try open(bank), host: box.host)).toOpaque()
+        return nil
+    }
 }
