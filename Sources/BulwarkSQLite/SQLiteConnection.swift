@@ -9,8 +9,11 @@ public final class SQLiteConnection: @unchecked Sendable {
     public let path: String
 
     /// Open (creating) the database at `path` in WAL mode with full synchronous commits:
-    /// a transaction that returns is on disk.
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 30_000) throws(SQLiteError) {
+    /// a transaction that returns is on disk. `incrementalVacuum` makes a new database
+    /// give freed pages back to the file system on `PRAGMA incremental_vacuum` (it must be
+    /// chosen before anything, even the journal mode, is written; an existing database
+    /// keeps its mode).
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 30_000, incrementalVacuum: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -22,6 +25,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        if incrementalVacuum { try execute("PRAGMA auto_vacuum=INCREMENTAL") }
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
