@@ -22,7 +22,7 @@ struct S3Bank: BankPlugin {
             "bucket": ["type": "string", "minLength": 3, "maxLength": 63],
             "region": ["type": "string", "default": "us-east-1"],
             "access_key": ["type": "string"],
-            "secret_key": ["type": "string", "description": "A secret: never logged."],
+            "secret_key": ["type": "string", "writeOnly": true, "description": "A secret: never logged or shown."],
             "session_token": ["type": "string"],
             "addressing": ["enum": ["path", "virtual"], "default": "path"],
             "part_size": ["type": "integer", "minimum": 5_242_880, "default": 16_777_216],

@@ -26,7 +26,7 @@ struct SwiftBank: BankPlugin {
             "keystone": ["type": "object", "description": "Keystone v3 credentials, as one cloud of clouds.yaml: {auth: {auth_url, username, password, project_name, ...}, region_name, interface}"],
             "auth_url": ["type": "string", "description": "tempauth URL, e.g. http://127.0.0.1:8080/auth/v1.0"],
             "user": ["type": "string", "description": "tempauth user, account:user"],
-            "key": ["type": "string", "description": "tempauth key (a secret: never logged)"],
+            "key": ["type": "string", "writeOnly": true, "description": "tempauth key (a secret: never logged or shown)"],
             "storage_url": ["type": "string", "description": "Use this storage URL instead of the one auth returns."],
             "container": ["type": "string", "minLength": 1, "maxLength": 200, "default": "bulwark"],
             "segment_size": ["type": "integer", "minimum": 1_048_576, "default": 104_857_600,

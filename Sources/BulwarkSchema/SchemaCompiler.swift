@@ -51,6 +51,7 @@ final class SchemaCompiler {
             node.constant = b
         case .object(let o):
             node.keywords = try keywords(o, location, info)
+            node.secret = o["writeOnly"] == .bool(true)
             node.needsAnnotations = node.keywords.contains {
                 if case .unevaluatedItems = $0.kind { return true }
                 if case .unevaluatedProperties = $0.kind { return true }

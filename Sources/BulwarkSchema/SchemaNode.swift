@@ -13,6 +13,9 @@ final class SchemaNode: @unchecked Sendable {
     /// The node has unevaluatedProperties/unevaluatedItems, so its in-place subschemas
     /// must report what they evaluated.
     var needsAnnotations = false
+    /// `"writeOnly": true`: the value is a secret (a password, a key), so no message
+    /// about it may show it.
+    var secret = false
     let location: String
 
     init(location: String) { self.location = location }

@@ -57,6 +57,11 @@ struct Evaluation {
     @inline(__always) mutating func enterInstance(_ token: PathToken) { if reporting { instancePath.append(token) } }
     @inline(__always) mutating func leaveInstance() { if reporting { instancePath.removeLast() } }
 
+    /// How many `writeOnly` schemas the evaluation is inside: within one, values are
+    /// described by their type alone.
+    var secrets = 0
+
+
     /// Stop evaluating the current schema after a failure?
     var shortCircuit: Bool { !reporting || (stopAtFirst && !errors.isEmpty) }
 
@@ -81,6 +86,8 @@ struct Evaluation {
         }
         // The dynamic scope is the chain of schema resources evaluation has entered, whether
         // at their root or, through a $ref, somewhere inside.
+        if node.secret { secrets += 1 }
+        defer { if node.secret { secrets -= 1 } }
         let entered = dynamicScope.last != node.resource
         if entered { dynamicScope.append(node.resource) }
         defer { if entered { dynamicScope.removeLast() } }
@@ -103,17 +110,18 @@ struct Evaluation {
     /// Evaluate one keyword; `keywordPath` already ends with its name. Each applicator
     /// lives in a function of its own so that the frames of this recursion stay small.
     private mutating func evaluate(_ keyword: CompiledKeyword, _ instance: JSON, _ ann: inout Annotations, _ collect: Bool) -> Bool {
+        let hide = secrets > 0
         switch keyword.kind {
         case .ref(let target):
             return validate(target, instance, annotations: &ann, collect: collect)
         case .dynamicRef(let target, let anchor):
             return dynamicRef(target, anchor, instance, &ann, collect)
         case .type(let types):
-            return types.matches(instance) || fail("expected \(types.description), got \(describeType(instance))")
+            return types.matches(instance) || fail("expected \(types.description), got \(shownType(instance, hide))")
         case .enumeration(let values):
             return values.contains(instance) || enumFailure(values, instance)
         case .constant(let value):
-            return instance == value || fail("must be \(describe(value)), got \(describe(instance))")
+            return instance == value || fail("must be \(describe(value)), got \(shown(instance, hide))")
         case .multipleOf, .maximum, .exclusiveMaximum, .minimum, .exclusiveMinimum:
             guard case .number(let n) = instance else { return true }
             return number(keyword.kind, n)
@@ -201,17 +209,19 @@ struct Evaluation {
     }
 
     private mutating func enumFailure(_ values: [JSON], _ instance: JSON) -> Bool {
-        fail(values.count == 1 ? "must be \(describe(values[0]))"
-             : "must be one of \(values.prefix(8).map(describe).joined(separator: ", "))\(values.count > 8 ? ", ..." : ""); got \(describe(instance))")
+        let hide = secrets > 0
+        return fail(values.count == 1 ? "must be \(describe(values[0]))"
+             : "must be one of \(values.prefix(8).map(describe).joined(separator: ", "))\(values.count > 8 ? ", ..." : ""); got \(shown(instance, hide))")
     }
 
     private mutating func number(_ kind: Keyword, _ n: JSONNumber) -> Bool {
-        switch kind {
-        case .multipleOf(let divisor): n.isMultiple(of: divisor) || fail("must be a multiple of \(divisor), got \(n)")
-        case .maximum(let limit): n <= limit || fail("must be at most \(limit), got \(n)")
-        case .exclusiveMaximum(let limit): n < limit || fail("must be less than \(limit), got \(n)")
-        case .minimum(let limit): n >= limit || fail("must be at least \(limit), got \(n)")
-        case .exclusiveMinimum(let limit): n > limit || fail("must be greater than \(limit), got \(n)")
+        let hide = secrets > 0
+        return switch kind {
+        case .multipleOf(let divisor): n.isMultiple(of: divisor) || fail("must be a multiple of \(divisor), got \(shown(.number(n), hide))")
+        case .maximum(let limit): n <= limit || fail("must be at most \(limit), got \(shown(.number(n), hide))")
+        case .exclusiveMaximum(let limit): n < limit || fail("must be less than \(limit), got \(shown(.number(n), hide))")
+        case .minimum(let limit): n >= limit || fail("must be at least \(limit), got \(shown(.number(n), hide))")
+        case .exclusiveMinimum(let limit): n > limit || fail("must be greater than \(limit), got \(shown(.number(n), hide))")
         default: true
         }
     }
@@ -537,6 +547,14 @@ func describeType(_ value: JSON) -> String {
     case .array: "an array"
     case .object: "an object"
     }
+}
+
+/// An instance value for a message; a secret's (`hide`) is never shown.
+func shown(_ value: JSON, _ hide: Bool) -> String { hide ? "a hidden value (writeOnly)" : describe(value) }
+
+func shownType(_ value: JSON, _ hide: Bool) -> String {
+    guard hide else { return describeType(value) }
+    return describeType(value).split(separator: " ").first.map { "\($0) (value hidden: writeOnly)" } ?? "a hidden value"
 }
 
 /// A short rendering of a value for messages.

@@ -25,6 +25,29 @@ import Testing
         ],
     ]
 
+    /// A `writeOnly` value (a password, a key) is described by its type alone, in every
+    /// message that would otherwise show it.
+    @Test func writeOnlyValuesAreNeverShown() throws {
+        let schema = try JSONSchema([
+            "type": "object",
+            "properties": [
+                "password": ["type": "string", "writeOnly": true],
+                "pin": ["writeOnly": true, "enum": [1234], "minimum": 1000],
+                "token": ["writeOnly": true, "const": "x"],
+                "name": ["type": "string"],
+            ],
+        ])
+        let errors = schema.validate(["password": 87654321987, "pin": 42, "token": "s3cr3t", "name": 99]).errors.map(\.description)
+        #expect(errors == [
+            "/password: expected a string, got integer (value hidden: writeOnly)",
+            "/pin: must be 1234",
+            "/pin: must be at least 1000, got a hidden value (writeOnly)",
+            "/token: must be \"x\", got a hidden value (writeOnly)",
+            "/name: expected a string, got integer 99",
+        ])
+        #expect(!errors.joined().contains("87654321987") && !errors.joined().contains("s3cr3t") && !errors.joined().contains("42"))
+    }
+
     @Test func everyErrorWithBothLocations() throws {
         let schema = try JSONSchema(Self.pod)
         let result = schema.validate([
