@@ -6,8 +6,11 @@ import Glibc
 /// absent after a crash.
 ///
 /// Key `/a/b/c` is stored as `<root>/a/b/c~`: the `~` suffix (a character keys may not
-/// contain) keeps an object `/a/b` and the objects under `/a/b/` apart. Leases are JSON
-/// files under `<root>/~leases/`, changed under an exclusive `flock`.
+/// contain) keeps an object `/a/b` and the objects under `/a/b/` apart. A key part longer
+/// than a file name may be (a resource's id, hex-encoded) goes down in pieces of at most
+/// 200 bytes, each but the last ending in `+` (another character keys never contain):
+/// `<root>/a/<200 bytes>+/<rest>~`. Leases are JSON files under `<root>/~leases/`,
+/// changed under an exclusive `flock`.
 struct DirectoryBank: BankPlugin {
     static let name = "bulwark-directory-bank"
     static let aliases = ["directory"]
@@ -27,7 +30,7 @@ struct DirectoryBank: BankPlugin {
         try Files.makeDirectories(root + "/~leases")
     }
 
-    func file(_ key: String) -> String { root + key + "~" }
+    func file(_ key: String) -> String { root + Files.treePath(key) + "~" }
 
     func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws {
         let writer = try DirectoryObjectWriter(path: file(key))
@@ -78,7 +81,7 @@ struct DirectoryBank: BankPlugin {
         // Walk only the directory the prefix names (its part up to the last "/").
         let slash = prefix.lastIndex(of: "/").map { prefix[...$0] } ?? "/"
         var keys: [String] = []
-        Files.walk(root + slash.dropLast(), keyPrefix: String(slash.dropLast())) { key in
+        Files.walk(root + Files.treePath(String(slash.dropLast())), keyPrefix: String(slash.dropLast())) { key in
             if key.hasPrefix(prefix) { keys.append(key) }
         }
         keys.sort()
@@ -212,8 +215,28 @@ enum Files {
         guard fsync(fd) == 0 else { throw error("fsync directory", path) }
     }
 
-    /// Call `found` with the key of every object file below `directory`.
-    static func walk(_ directory: String, keyPrefix: String, _ found: (String) -> Void) {
+    /// The longest piece of a key part kept as one file name: NAME_MAX (255) less room
+    /// for the `~` suffix and a writer's `tmp-<random>`.
+    static let partLimit = 200
+
+    /// `key`'s path below the root, its long parts cut into pieces (see ``DirectoryBank``).
+    static func treePath(_ key: String) -> String {
+        guard key.utf8.count > partLimit else { return key }  // no part can be longer than the key
+        return key.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
+            var bytes = Array(part.utf8)[...]
+            var pieces: [String] = []
+            while bytes.count > partLimit {
+                pieces.append(String(decoding: bytes.prefix(partLimit), as: UTF8.self) + "+")
+                bytes = bytes.dropFirst(partLimit)
+            }
+            pieces.append(String(decoding: bytes, as: UTF8.self))
+            return pieces.joined(separator: "/")
+        }.joined(separator: "/")
+    }
+
+    /// Call `found` with the key of every object file below `directory`; `joiner` goes
+    /// between `keyPrefix` and a name ("" inside a long part's pieces).
+    static func walk(_ directory: String, keyPrefix: String, joiner: String = "/", _ found: (String) -> Void) {
         guard let dir = opendir(directory) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
@@ -223,9 +246,13 @@ enum Files {
             if name == "." || name == ".." || name == "~leases" { continue }
             let path = directory + "/" + name
             if entry.pointee.d_type == UInt8(DT_DIR) {
-                walk(path, keyPrefix: keyPrefix + "/" + name, found)
+                if name.hasSuffix("+") {
+                    walk(path, keyPrefix: keyPrefix + joiner + name.dropLast(), joiner: "", found)
+                } else {
+                    walk(path, keyPrefix: keyPrefix + joiner + name, found)
+                }
             } else if name.hasSuffix("~") {
-                found(keyPrefix + "/" + name.dropLast())
+                found(keyPrefix + joiner + name.dropLast())
             }
         }
     }
