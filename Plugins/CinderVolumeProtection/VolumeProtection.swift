@@ -1,5 +1,6 @@
 import BulwarkOpenStack
 import BulwarkPluginKit
+import Glibc
 
 /// Protection for `OS::Cinder::Volume` in Karbor's two ways, two plugins in one library:
 ///
@@ -59,11 +60,13 @@ struct VolumeOperations: Sendable {
     let cinder: CinderClient
     let pollInterval: Double
     let timeout: Double
+    let cleanupTimeout: Double
 
     init(_ configuration: JSON) throws {
         cinder = try OpenStackOptions.cinder(configuration)
         pollInterval = configuration["poll_interval"]?.numberValue?.doubleValue ?? 1
         timeout = configuration["timeout"]?.numberValue?.doubleValue ?? 1800
+        cleanupTimeout = configuration["cleanup_timeout"]?.numberValue?.doubleValue ?? 1800
     }
 
     func run(_ operation: OperationKind, mode: Mode, input: HookInput, context: borrowing PluginContext) throws {
@@ -108,8 +111,9 @@ struct VolumeOperations: Sendable {
             info["state"] = "available"
             try context.put("volume.json", json: .object(info))
         } catch {
-            cleanUp(info, context: context)
-            throw error
+            let left = cleanUp(info, context: context)
+            guard !left.isEmpty else { throw error }
+            throw PluginError.failed("\(error); left in Cinder (recorded in the checkpoint, so checkpoint delete removes it): \(left.joined(separator: ", "))")
         }
     }
 
@@ -131,21 +135,49 @@ struct VolumeOperations: Sendable {
         return try cinder.create("backups", .object(body))
     }
 
-    /// After a failed protect: remove the snapshot and backup it made, then its record;
-    /// what cannot be removed stays recorded for `checkpoint delete`.
-    private func cleanUp(_ info: JSONObject, context: borrowing PluginContext) {
-        var clean = true
+    /// After a failed protect: remove the backup and snapshot it made, then its record.
+    /// Cinder refuses to delete a backup still `creating`, or a snapshot a backup is being
+    /// made from (`backing-up`), so each is waited for until it settles, up to
+    /// `cleanup_timeout`. Returns what is left ("snapshot <id> (backing-up)"), which stays
+    /// recorded for `checkpoint delete`.
+    private func cleanUp(_ info: JSONObject, context: borrowing PluginContext) -> [String] {
+        let deadline = ContinuousClock.now + .milliseconds(Int(cleanupTimeout * 1000))
+        var left: [String] = []
         for (collection, key) in [("backups", "backup_id"), ("snapshots", "snapshot_id")] {
             guard let id = info[key]?.stringValue else { continue }
-            do {
-                try cinder.delete(collection, id)
-                try cinder.wait(collection, id, until: [], deleted: true, interval: pollInterval, timeout: timeout)
-            } catch {
-                clean = false
-                context.log(.warning, "could not remove \(collection.dropLast()) \(id) after the failure: \(error)")
+            if let status = remove(collection, id, before: deadline) {
+                left.append("\(collection.dropLast()) \(id) (\(status))")
+                context.log(.warning, "could not remove \(collection.dropLast()) \(id) after the failure: \(status)")
             }
         }
-        if clean { try? context.delete("volume.json") }
+        if left.isEmpty { try? context.delete("volume.json") }
+        return left
+    }
+
+    /// Statuses in which Cinder refuses a delete, or is still making one.
+    private static let settling: Set<String> = ["creating", "backing-up", "restoring", "deleting", "downloading", "uploading", "attaching", "detaching"]
+
+    /// Delete one snapshot or backup once Cinder allows it; nil when it is gone, else why not.
+    private func remove(_ collection: String, _ id: String, before deadline: ContinuousClock.Instant) -> String? {
+        var asked = false
+        while true {
+            let status: String
+            do {
+                guard let object = try cinder.show(collection, id) else { return nil }
+                status = object["status"]?.stringValue ?? "unknown"
+                if !Self.settling.contains(status) {
+                    // available, error: it can go now (a refusal is retried until the deadline).
+                    if try cinder.delete(collection, id) == false { return nil }
+                    asked = true
+                }
+            } catch {
+                if ContinuousClock.now > deadline { return "\(error)" }
+                usleep(UInt32(min(pollInterval, 60) * 1_000_000))
+                continue
+            }
+            if ContinuousClock.now > deadline { return asked ? "still \(status) after the delete" : "still \(status) after \(Int(cleanupTimeout)) s" }
+            usleep(UInt32(min(pollInterval, 60) * 1_000_000))
+        }
     }
 
     // MARK: restore

@@ -21,6 +21,8 @@ public enum OpenStackOptions {
         ("noauth_user", ["type": "string", "default": "bulwark"]),
         ("poll_interval", ["type": "number", "exclusiveMinimum": 0, "default": 1, "description": "Seconds between status polls."]),
         ("timeout", ["type": "number", "exclusiveMinimum": 0, "default": 1800, "description": "Seconds to wait for a volume, snapshot or backup."]),
+        ("cleanup_timeout", ["type": "number", "exclusiveMinimum": 0, "default": 1800,
+                             "description": "After a failed protect, seconds to wait for Cinder to let the snapshot and backup it made be removed."]),
     ]
 
     /// Schema of the credential options alone.
