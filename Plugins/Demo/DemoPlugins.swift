@@ -33,17 +33,32 @@ struct DemoFolder: Protectable {
     func dependentResources(of parent: Resource, context: borrowing PluginContext) throws -> [Resource] { [] }
 }
 
+/// Files are found as the dependents of their folder. A plan may name a file on its own
+/// only when the provider gives Demo::File the same `roots` (and then only a file directly
+/// inside one of them): a plan must never reach a file the provider does not offer.
 struct DemoFile: Protectable {
     static let resourceType = "Demo::File"
     static let parentTypes = ["Demo::Folder"]
+    static let configSchema: JSON? = [
+        "type": "object",
+        "properties": ["roots": ["type": "array", "items": ["type": "string", "minLength": 1]]],
+        "additionalProperties": false,
+    ]
+    let roots: [String]
 
-    init(configuration: JSON, context: borrowing PluginContext) throws {}
+    init(configuration: JSON, context: borrowing PluginContext) throws {
+        roots = (configuration["roots"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
 
     func listResources(parameters: JSON, context: borrowing PluginContext) throws -> [Resource] { [] }
 
     func showResource(id: String, context: borrowing PluginContext) throws -> Resource {
+        let folder = String(id[..<(id.lastIndex(of: "/") ?? id.startIndex)])
+        guard roots.contains(folder) else {
+            throw PluginError.notFound("no file \(id) among the configured roots (files are found through their Demo::Folder)")
+        }
         var st = stat()
-        guard stat(id, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw PluginError.notFound("no file \(id)") }
+        guard lstat(id, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw PluginError.notFound("no file \(id)") }
         return file(id, size: Int(st.st_size))
     }
 
@@ -98,7 +113,8 @@ struct DemoProtection: ProtectionPlugin {
         case (.restore, .prepareBegin, "Demo::Folder"):
             // Folders first (a parent's begin precedes its children's): make the directory
             // and publish where it is, for the files.
-            let target = input.parameters["target"]?.stringValue.map { $0 + "/" + resource.name } ?? resource.id
+            // The name comes from the checkpoint: it is confined to the target.
+            let target = try input.parameters["target"]?.stringValue.map { (root: String) throws(PluginError) in try SafePath.join(root, resource.name) } ?? resource.id
             try makeDirectories(target)
             try context.setNewResource(resource.id, target)
         case (.restore, .main, "Demo::File"):
@@ -106,7 +122,7 @@ struct DemoProtection: ProtectionPlugin {
             guard let newFolder = try context.newResource(folder) else {
                 throw PluginError.failed("the folder of \(resource.id) was not restored")
             }
-            let target = newFolder + "/" + resource.name
+            let target = try SafePath.join(newFolder, resource.name)
             try restoreFile(to: target, context: context)
             try context.setNewResource(resource.id, target)
         case (.delete, .main, _):
@@ -140,29 +156,57 @@ struct DemoProtection: ProtectionPlugin {
         try context.put("meta.json", json: ["path": .string(path), "size": .number(JSONNumber(size)), "mode": .number(JSONNumber(Int(st.st_mode & 0o7777)))])
     }
 
+    /// Write the file unnamed (O_TMPFILE) and give it its name only once it is complete
+    /// and on disk, so a restore killed half-way leaves nothing behind in the target. On
+    /// a file system without O_TMPFILE it is written as `<name>.restoring` and renamed.
     private func restoreFile(to target: String, context: borrowing PluginContext) throws {
         guard let meta = try context.getJSON("meta.json") else { throw PluginError.failed("nothing saved for this file") }
         let size = UInt64(meta["size"]?.numberValue?.intValue ?? 0)
         let mode = mode_t(meta["mode"]?.numberValue?.intValue ?? 0o644)
+        let directory = String(target[..<(target.lastIndex(of: "/") ?? target.startIndex)])
         let temporary = target + ".restoring"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        var unnamed = true
+        var fd = open(directory.isEmpty ? "." : directory, Self.tmpfile | O_WRONLY | O_CLOEXEC, mode)
+        if fd < 0 {
+            unnamed = false
+            fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        }
         guard fd >= 0 else { throw PluginError.failed("cannot create \(target): \(String(cString: strerror(errno)))") }
         var offset: UInt64 = 0
         let piece: UInt64 = 1 << 20
-        repeat {
-            guard let bytes = try context.get("content", offset: offset, length: piece) else {
-                close(fd)
-                throw PluginError.failed("the saved content is missing")
+        do {
+            repeat {
+                guard let bytes = try context.get("content", offset: offset, length: piece) else {
+                    throw PluginError.failed("the saved content is missing")
+                }
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                guard written == bytes.count else { throw PluginError.failed("cannot write \(target): \(String(cString: strerror(errno)))") }
+                offset += UInt64(bytes.count)
+                if bytes.isEmpty { break }
+                try context.checkCancellation()
+            } while offset < size
+            guard fsync(fd) == 0, fchmod(fd, mode) == 0 else { throw PluginError.failed("cannot finish \(target): \(String(cString: strerror(errno)))") }
+            if unnamed {
+                // A name for the finished file, then the real one (linkat cannot replace).
+                unlink(temporary)
+                guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw PluginError.failed("cannot finish \(target): \(String(cString: strerror(errno)))")
+                }
             }
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written == bytes.count else { close(fd); throw PluginError.failed("cannot write \(target)") }
-            offset += UInt64(bytes.count)
-            if bytes.isEmpty { break }
-        } while offset < size
-        guard fsync(fd) == 0, close(fd) == 0, rename(temporary, target) == 0 else {
-            throw PluginError.failed("cannot finish \(target): \(String(cString: strerror(errno)))")
+        } catch {
+            close(fd)
+            if !unnamed { unlink(temporary) }
+            throw error
+        }
+        guard close(fd) == 0, rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw PluginError.failed("cannot finish \(target): \(reason)")
         }
     }
+
+    /// Linux's O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`), which Glibc's module does not export.
+    static let tmpfile: Int32 = 0o20000000 | O_DIRECTORY
 
     private func makeDirectories(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."

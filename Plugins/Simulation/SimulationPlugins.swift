@@ -13,7 +13,10 @@ import Synchronization
 /// restore and delete for all four types. Its options (per plan, by type or resource):
 /// `latency_ms` (sleep in on_main), `failure_rate` (0..1, on_main fails at random),
 /// `fail` ({"<id>": "<hook>"}: that hook of that resource fails), `record` (a file every
-/// hook call appends "<monotonic ns> <start|end> <operation> <hook> <id>" to).
+/// hook call appends "<monotonic ns> <start|end> <operation> <hook> <id>" to), and two
+/// misbehaviours a third party's plugin may have: `exit` ({"<id>": N}: on_main of that
+/// resource calls exit(N)) and `hang` (["<id>", ...]: on_main of those never returns and
+/// ignores cancellation).
 enum Shape {
     static func project() -> Resource { Resource(type: "Sim::Project", id: "project", name: "simulated project") }
     static func pod(_ i: Int) -> Resource { Resource(type: "Sim::Pod", id: "pod-\(i)", name: "pod \(i)") }
@@ -96,6 +99,8 @@ struct SimProtection: ProtectionPlugin {
             "failure_rate": ["type": "number", "minimum": 0, "maximum": 1],
             "fail": ["type": "object", "additionalProperties": ["enum": ["on_prepare_begin", "on_prepare_finish", "on_main", "on_complete"]]],
             "record": ["type": "string"],
+            "exit": ["type": "object", "additionalProperties": ["type": "integer"]],
+            "hang": ["type": "array", "items": ["type": "string"]],
         ],
         "additionalProperties": false,
     ]
@@ -115,6 +120,10 @@ struct SimProtection: ProtectionPlugin {
             throw PluginError.failed("simulated failure in \(hook.rawValue) of \(input.resource.id)")
         }
         guard hook == .main else { return }
+        if let code = p["exit"]?[input.resource.id]?.numberValue?.intValue { exit(Int32(truncatingIfNeeded: code)) }
+        if p["hang"]?.arrayValue?.contains(.string(input.resource.id)) == true {
+            while true { sleep(3600) }
+        }
         if let ms = p["latency_ms"]?.numberValue?.doubleValue, ms > 0 {
             var ts = timespec(tv_sec: Int(ms / 1000), tv_nsec: Int(ms.truncatingRemainder(dividingBy: 1000) * 1_000_000))
             var remaining = timespec()

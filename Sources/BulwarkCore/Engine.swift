@@ -64,7 +64,7 @@ public final class Engine: Sendable {
         var texts: [String] = []
         plugins.reserveCapacity(graph.count)
         texts.reserveCapacity(graph.count)
-        var checked: [String: String?] = [:]  // "type|params" -> problem
+        var checked: [ExactString: String?] = [:]  // "type|params" -> problem
         for resource in graph.nodes {
             guard let plugin = provider.protection(for: resource.type) else {
                 problems.append("\(resource): no protection plugin of provider \(provider.id) handles \(resource.type)")
@@ -73,7 +73,7 @@ public final class Engine: Sendable {
             let merged = Parameters.merged(parameters, resource)
             let text = merged.serialized()
             let own = parameters.contains(resource.type + "#" + resource.id)
-            let memo = own ? nil : "\(resource.type)|\(text)"
+            let memo = own ? nil : ExactString("\(resource.type)|\(text)")
             if let memo, let known = checked[memo] {
                 if let known { problems.append("\(resource): \(known)") }
             } else {
@@ -143,11 +143,12 @@ public final class Engine: Sendable {
 }
 
 /// The restore's map of original id to new id, shared by every hook of one restore.
+/// Ids are compared scalar for scalar (see ``Resource``).
 final class NewResourcesMap: NewResourcesService {
-    private let map = Mutex<[String: String]>([:])
-    func set(_ oldID: String, _ newID: String) { map.withLock { $0[oldID] = newID } }
-    func get(_ oldID: String) -> String? { map.withLock { $0[oldID] } }
-    var all: [String: String] { map.withLock { $0 } }
+    private let map = Mutex<[ExactString: String]>([:])
+    func set(_ oldID: String, _ newID: String) { map.withLock { $0[ExactString(oldID)] = newID } }
+    func get(_ oldID: String) -> String? { map.withLock { $0[ExactString(oldID)] } }
+    var all: [ExactString: String] { map.withLock { $0 } }
 }
 
 /// Forwards plugin logs to the engine's observer.

@@ -9,7 +9,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
     // Inlinable storage and lookups: validators walk objects member by member, and a
     // call across the module boundary per member returned each one retained.
     @usableFromInline var entries: ContiguousArray<Element> = []
-    @usableFromInline var index: [String: Int]?
+    @usableFromInline var index: [ExactString: Int]?
 
     private static let indexThreshold = 8
 
@@ -28,7 +28,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
     public var keys: [String] { entries.map(\.key) }
 
     @inlinable func position(of key: String) -> Int? {
-        if let index { return index[key] }
+        if let index { return index[ExactString(key)] }
         for i in entries.indices where entries[i].key.utf8Equal(key) { return i }
         return nil
     }
@@ -42,7 +42,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
                 } else {
                     entries.append((key, newValue))
                     if index != nil {
-                        index![key] = entries.count - 1
+                        index![ExactString(key)] = entries.count - 1
                     } else if entries.count > Self.indexThreshold {
                         rebuildIndex()
                     }
@@ -55,9 +55,9 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
     }
 
     private mutating func rebuildIndex() {
-        var built: [String: Int] = [:]
+        var built: [ExactString: Int] = [:]
         built.reserveCapacity(entries.count)
-        for (i, entry) in entries.enumerated() { built[entry.key] = i }
+        for (i, entry) in entries.enumerated() { built[ExactString(entry.key)] = i }
         index = built
     }
 

@@ -25,3 +25,23 @@ extension String {
         return a.elementsEqual(b)
     }
 }
+
+/// A string that is an identity (a JSON member name, a resource's type or id), compared
+/// and hashed by its Unicode scalars, never by canonical equivalence: "é" (U+00E9) and
+/// "e\u{301}" are two names, as they are two files, two JSON keys and two Keystone ids.
+/// Swift's `String` as a dictionary key would make them one.
+public struct ExactString: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var value: String
+
+    @inlinable public init(_ value: String) { self.value = value }
+    public init(stringLiteral value: String) { self.value = value }
+
+    @inlinable public static func == (a: ExactString, b: ExactString) -> Bool { a.value.utf8Equal(b.value) }
+
+    @inlinable public func hash(into hasher: inout Hasher) {
+        var copy = value
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public var description: String { value }
+}

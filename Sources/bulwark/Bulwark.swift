@@ -2,6 +2,9 @@ import BulwarkCore
 import Glibc
 import ArgumentParser
 
+/// Not isolated to the main actor: exit handlers run on whichever thread called exit().
+private func exitHandler(_ status: Int32, _: UnsafeMutableRawPointer?) { RunningRuns.guardExit(status: status) }
+
 @main
 struct Bulwark: ParsableCommand {
     /// Errors of the engine and of configuration files print as one `error:` line and
@@ -9,6 +12,8 @@ struct Bulwark: ParsableCommand {
     static func main() {
         AllocatorTuning.forLargeTransfers()
         Interrupts.install()
+        // A plugin that calls exit() in a hook must not end a run with a success status.
+        on_exit(exitHandler, nil)
         do {
             var command = try parseAsRoot()
             try command.run()

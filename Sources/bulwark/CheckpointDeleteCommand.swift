@@ -10,11 +10,12 @@ struct CheckpointDeleteCommand: ParsableCommand {
     @OptionGroup var options: EngineOptions
     @Option(help: "The provider id (default: look in every provider).") var provider: String?
     @Argument(help: "The checkpoint id.") var id: String
+    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
         let (engine, checkpoint) = try find(id, provider: provider, options: options)
         let flag = CancellationFlag()
-        try Interrupts.cancelling(flag) { try engine.delete(checkpoint.id, cancellation: flag) }
+        try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) { try engine.delete(checkpoint.id, cancellation: flag) }
         options.emit(["id": .string(checkpoint.id), "status": "deleted"]) { "deleted \(checkpoint.id)\n" }
     }
 }

@@ -12,17 +12,26 @@ struct CheckpointListCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only the checkpoints of this plan id.", valueName: "id")) var plan: String?
     @Option(help: ArgumentHelp("Only checkpoints created on or after this day.", valueName: "YYYY-MM-DD")) var startDate: String?
     @Option(help: ArgumentHelp("Only checkpoints created on or before this day.", valueName: "YYYY-MM-DD")) var endDate: String?
-    @Option(help: "At most this many.") var limit: Int = 0
+    @Option(parsing: .unconditional, help: "At most this many (0: all).") var limit: Int = 0
     @Option(help: ArgumentHelp("Start after this checkpoint id (for paging).", valueName: "id")) var marker: String?
     @Option(help: "asc (oldest first) or desc (newest first).") var sort: Sort = .desc
 
     func validate() throws {
         for (name, value) in [("--start-date", startDate), ("--end-date", endDate)] {
-            if let value, value.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
-                throw ValidationError("\(name) must be a day as YYYY-MM-DD (got \(value))")
+            if let value, !Self.isDay(value) {
+                throw ValidationError("\(name) must be a day of the calendar as YYYY-MM-DD (got \(value))")
             }
         }
-        if limit < 0 { throw ValidationError("--limit must not be negative") }
+        if limit < 0 { throw ValidationError("--limit must be 0 (all) or a positive number (got \(limit))") }
+    }
+
+    /// A real day of the Gregorian calendar, as YYYY-MM-DD.
+    static func isDay(_ text: String) -> Bool {
+        guard let m = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/), let y = Int(m.1), let month = Int(m.2), let d = Int(m.3),
+              (1...12).contains(month) else { return false }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(d)
     }
 
     func run() throws {

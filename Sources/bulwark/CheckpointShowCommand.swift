@@ -21,8 +21,8 @@ struct CheckpointShowCommand: ParsableCommand {
             json = .object(o)
         }
         options.emit(json) {
-            var out = "checkpoint \(checkpoint.id)\nstatus: \(checkpoint.status)\(checkpoint.error.map { " (\($0))" } ?? "")\n"
-            out += "provider: \(checkpoint.providerID)\nplan: \(checkpoint.planName) (\(checkpoint.planID))\ncreated: \(checkpoint.createdAt)\n\n"
+            var out = "checkpoint \(checkpoint.id)\nstatus: \(printable(checkpoint.status))\(checkpoint.error.map { " (\(printable($0)))" } ?? "")\n"
+            out += "provider: \(printable(checkpoint.providerID))\nplan: \(printable(checkpoint.planName)) (\(printable(checkpoint.planID)))\ncreated: \(printable(checkpoint.createdAt))\n\n"
             out += table(["TYPE", "ID", "NAME", "STATUS", "REASON"], statuses.map { r, s in
                 [r.type, r.id, r.name, s?["status"]?.stringValue ?? "protecting", s?["reason"]?.stringValue ?? ""]
             })
@@ -37,11 +37,14 @@ func find(_ id: String, provider: String?, options: EngineOptions) throws -> (En
         let engine = try options.open(provider)
         return (engine, try engine.checkpoint(id))
     }
-    for engine in options.openAll() {
-        if let checkpoint = try? engine.checkpoint(id) {
-            try engine.recoverOrphans()
-            return (engine, try engine.checkpoint(checkpoint.id))
-        }
+    // Look in each provider's bank alone, and open in full (every plugin) only the
+    // provider that holds the checkpoint: another provider's broken plugins are no
+    // reason to fail.
+    for config in options.loadProviders(quiet: true).providers {
+        guard let bank = try? Provider.openBank(config),
+              let index = try? bank.getJSON(BankLayout.index(id)), Checkpoint(json: index).providerID == config.id else { continue }
+        let engine = try options.open(config.id)
+        return (engine, try engine.checkpoint(id))
     }
     throw CLIError("no checkpoint \(id) in any provider of \(options.providersDirectory)")
 }

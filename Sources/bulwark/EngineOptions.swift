@@ -50,14 +50,6 @@ struct EngineOptions: ParsableArguments {
         return engine
     }
 
-    /// Every enabled provider that opens, for commands that look a checkpoint up anywhere.
-    func openAll() -> [Engine] {
-        loadProviders().providers.compactMap { config in
-            guard let provider = try? Provider.open(config) else { return nil }
-            return Engine(provider: provider, observer: Progress(verbose: verbose))
-        }
-    }
-
     func emit(_ json: JSON, text: () -> String) {
         switch output {
         case .json: printJSON(json)
@@ -68,11 +60,29 @@ struct EngineOptions: ParsableArguments {
 
 func printWarning(_ message: String) {
     var stderr = StandardError()
-    print("warning: \(message)", to: &stderr)
+    print("warning: \(terminalSafe(message))", to: &stderr)
 }
 
-/// A fixed-width text table.
+/// `text` safe to print on a terminal: control characters (C0, DEL, C1), which in a
+/// plan's or resource's name could move the cursor, rewrite the screen or set the
+/// window title, are shown escaped (`\u{1b}`), as is the backslash that starts an escape.
+/// `keepingLayout` leaves newlines, tabs and backslashes as they are (for messages).
+func printable(_ text: String, keepingLayout: Bool = false) -> String {
+    func escaped(_ s: Unicode.Scalar) -> Bool {
+        if keepingLayout, s == "\n" || s == "\t" { return false }
+        return s.value < 0x20 || (0x7F...0x9F).contains(s.value) || (!keepingLayout && s == "\\")
+    }
+    guard text.unicodeScalars.contains(where: escaped) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        if !escaped(scalar) { out.unicodeScalars.append(scalar) } else if scalar == "\\" { out += "\\\\" } else { out += "\\u{\(String(scalar.value, radix: 16))}" }
+    }
+    return out
+}
+
+/// A fixed-width text table; every cell is made ``printable(_:)``.
 func table(_ header: [String], _ rows: [[String]]) -> String {
+    let rows = rows.map { $0.map { printable($0) } }
     var widths = header.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
     func line(_ cells: [String]) -> String {

@@ -14,9 +14,14 @@ import Synchronization
 /// action would. (A signal handler swapped in around the flow had a window in which a
 /// signal was ignored.)
 ///
+/// A hook that never returns cannot keep the process alive: a second signal, or the
+/// grace period after the first (`--cancel-grace`, default 30 s), records the running
+/// checkpoint or restore as failed ("cancelled; ...") and ends the process with 130 at
+/// once, abandoning the hooks still running.
+///
 /// Signals are process-wide, so this state is too: one flag at a time.
 enum Interrupts {
-    private static let running = Mutex<CancellationFlag?>(nil)
+    private static let running = Mutex<(flag: CancellationFlag, grace: Double, signalled: Bool)?>(nil)
 
     static func install() {
         // A signal the parent set to be ignored stays ignored (a background job of a
@@ -37,12 +42,24 @@ enum Interrupts {
                 var number: Int32 = 0
                 guard sigwait(&signals, &number) == 0 else { continue }
                 var stderr = StandardError()
-                if let flag = running.withLock({ $0 }) {
-                    print("\ninterrupted: cancelling; running hooks are finishing", to: &stderr)
-                    flag.cancel()
-                } else {
+                let state = running.withLock { r -> (flag: CancellationFlag, grace: Double, again: Bool)? in
+                    guard let current = r else { return nil }
+                    r?.signalled = true
+                    return (current.flag, current.grace, current.signalled)
+                }
+                guard let state else {
                     print("\ninterrupted", to: &stderr)
                     exit(128 + number)
+                }
+                if state.again {
+                    stopNow("interrupted again")
+                }
+                print("\ninterrupted: cancelling; running hooks are finishing (interrupt again, or wait \(Int(state.grace)) s, to stop at once)", to: &stderr)
+                state.flag.cancel()
+                let flag = state.flag
+                DispatchQueue.global().asyncAfter(deadline: .now() + state.grace) {
+                    // Still the same run, still not finished: its hooks did not return in time.
+                    if running.withLock({ $0?.flag === flag }) { stopNow("hooks still running \(Int(state.grace)) s after the interrupt") }
                 }
             }
         }
@@ -50,9 +67,18 @@ enum Interrupts {
         thread.start()
     }
 
-    /// Run `body` with SIGINT and SIGTERM cancelling `flag` instead of ending the process.
-    static func cancelling<T>(_ flag: CancellationFlag, _ body: () throws -> T) rethrows -> T {
-        running.withLock { $0 = flag }
+    /// Record the running runs failed and end the process with 130, abandoning the
+    /// hooks still running.
+    private static func stopNow(_ why: String) -> Never {
+        let reason = "cancelled; the process was stopped (\(why)) before every running hook returned"
+        for run in RunningRuns.abandonAll(reason: reason) { printError("\(run) failed: \(reason)") }
+        _exit(130)
+    }
+
+    /// Run `body` with SIGINT and SIGTERM cancelling `flag` instead of ending the process;
+    /// `grace` seconds after the first signal, or at the second, the process ends.
+    static func cancelling<T>(_ flag: CancellationFlag, grace: Double, _ body: () throws -> T) rethrows -> T {
+        running.withLock { $0 = (flag, grace, false) }
         defer { running.withLock { $0 = nil } }
         return try body()
     }

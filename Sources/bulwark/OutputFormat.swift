@@ -15,8 +15,12 @@ func printJSON(_ value: JSON) {
 /// Print a one-line error to standard error.
 func printError(_ message: String) {
     var stderr = StandardError()
-    print("error: \(message)", to: &stderr)
+    print("error: \(terminalSafe(message))", to: &stderr)
 }
+
+/// A message safe for a terminal: control characters other than newline and tab (which
+/// a name quoted in the message may hold) are shown escaped.
+func terminalSafe(_ message: String) -> String { printable(message, keepingLayout: true) }
 
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {

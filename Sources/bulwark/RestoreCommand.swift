@@ -24,10 +24,10 @@ struct RestoreCreateCommand: ParsableCommand {
     @Option(help: "The provider id.") var provider: String
     @Option(help: ArgumentHelp("The checkpoint to restore.", valueName: "id")) var checkpoint: String
     @Option(help: ArgumentHelp("Restore parameters (YAML or JSON).", valueName: "file")) var parameters: String?
-    @Option(help: "How many hooks may run at once (default: the provider's concurrency).") var concurrency: Int?
+    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        let engine = try options.open(provider, concurrency: concurrency)
+        let engine = try options.open(provider, concurrency: runOptions.concurrency)
         var values = JSONObject()
         if let parameters {
             do {
@@ -40,7 +40,7 @@ struct RestoreCreateCommand: ParsableCommand {
         }
         let store = try RestoreStore(path: options.statePath)
         let flag = CancellationFlag()
-        let record = try Interrupts.cancelling(flag) {
+        let record = try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
             try engine.restore(checkpointID: checkpoint, parameters: values, store: store, cancellation: flag)
         }
         options.emit(record.json) { record.id + "\n" }
@@ -74,7 +74,7 @@ struct RestoreShowCommand: ParsableCommand {
             throw CLIError("no restore \(id) in \(options.statePath)")
         }
         options.emit(record.json) {
-            var out = "restore \(record.id)\nstatus: \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")\n"
+            var out = "restore \(record.id)\nstatus: \(record.status.rawValue)\(record.error.map { " (\(printable($0)))" } ?? "")\n"
             out += "provider: \(record.providerID)\ncheckpoint: \(record.checkpointID)\n\n"
             out += table(["RESOURCE", "STATUS", "NEW ID", "REASON"], record.resources.map { key, value in
                 [key, value["status"]?.stringValue ?? "", value["new_id"]?.stringValue ?? "", value["reason"]?.stringValue ?? ""]

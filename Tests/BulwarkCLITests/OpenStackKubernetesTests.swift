@@ -78,7 +78,7 @@ import TestSupport
                       cinder_url: "http://127.0.0.1:8776/v3/{project_id}"
                       cinder_auth: noauth
                       poll_interval: 0.3
-                      timeout: 120
+                      timeout: 600
                 bank:
                   plugin: bulwark-directory-bank
                   options: {path: \(directory.appendingPathComponent("bank").path)}
@@ -312,6 +312,26 @@ import TestSupport
         _ = try world.sim("DELETE", "/_sim/faults")
         #expect(try world.bulwark(["checkpoint", "delete", checkpoint, "--provider", "osk"]).status == 0)
         #expect(try world.cinder.listDetail("snapshots").isEmpty)
+        world.expectNoSecrets()
+    }
+
+    /// Issue #12, fault 14: a protect whose wait times out (as on a loaded machine, where a
+    /// backup stayed `creating` past the timeout) removes the snapshot and backup it made
+    /// once Cinder allows it, instead of leaving them behind.
+    @Test func aTimedOutBackupLeavesNothingInCinder() throws {
+        let world = try World("osk-timeout", volumePlugin: "bulwark-volume-backup-protection")
+        let provider = world.directory.appendingPathComponent("providers/osk.yaml")
+        let text = try String(contentsOf: provider, encoding: .utf8)
+        #expect(text.contains("      timeout: 600\n"))
+        try text.replacingOccurrences(of: "      timeout: 600\n", with: "      timeout: 0.05\n      cleanup_timeout: 300\n")
+            .write(to: provider, atomically: true, encoding: .utf8)
+        let volume = try world.volume("slow")
+        let protect = try world.bulwark(["protect", "--provider", "osk", "--plan", world.plan])
+        #expect(protect.status == 1, "\(protect.stderr)")
+        #expect(protect.stderr.contains("OS::Cinder::Volume \(volume)"), "\(protect.stderr)")
+        #expect(!protect.stderr.contains("left in Cinder"), "\(protect.stderr)")
+        #expect(try world.cinder.listDetail("snapshots").isEmpty)
+        #expect(try world.cinder.listDetail("backups").isEmpty)
         world.expectNoSecrets()
     }
 

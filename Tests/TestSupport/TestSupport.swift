@@ -79,9 +79,52 @@ public enum TestSupport {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Poll `condition` every `poll` seconds until it holds; throws, naming `what`, when it
+    /// still does not after `timeout` seconds. For states a busy machine reaches late.
+    public static func waitFor(_ what: String, timeout: Double = 120, poll: Double = 0.05,
+                               _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            if Date() > deadline { throw TestSupportError("gave up after \(Int(timeout)) s waiting for \(what)") }
+            Thread.sleep(forTimeInterval: poll)
+        }
+    }
+
+    /// Start the built `bulwark` executable in the background, its output going to files
+    /// (`<label>.out`, `<label>.err` in `directory`) so that it never blocks on a pipe.
+    public static func startBulwark(_ arguments: [String], environment: [String: String], directory: URL,
+                                    label: String) throws -> BackgroundProcess {
+        let process = Process()
+        process.executableURL = buildDirectory.appendingPathComponent("bulwark")
+        process.arguments = arguments
+        process.environment = environment
+        let out = directory.appendingPathComponent("\(label).out"), err = directory.appendingPathComponent("\(label).err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return BackgroundProcess(process: process, out: out, err: err)
+    }
+
     /// Run the built `bulwark` executable.
     public static func bulwark(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> ProcessResult {
         try run(buildDirectory.appendingPathComponent("bulwark").path, arguments, environment: environment, stdin: stdin)
+    }
+}
+
+/// A process started by ``TestSupport/startBulwark(_:environment:directory:label:)``.
+public struct BackgroundProcess: @unchecked Sendable {
+    public let process: Process
+    public let out: URL
+    public let err: URL
+    public var stdout: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+    /// Wait for it to end; returns its exit status.
+    public func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }
 

@@ -13,9 +13,8 @@ extension Engine {
         }
         let graph = try checkpoint.graph()
         let (plugins, parameters) = try prepare(graph, parameters: JSONObject(), kind: "", origin: "delete")
-        let lease: OwnerLease
+        let lease = try ownerLease(cancelling: cancellation)
         do {
-            lease = try OwnerLease(bank: bank, owner: ownerID, ttl: UInt32(provider.config.leaseTTL))
             try bank.putJSON(BankLayout.unfinished + id, ["owner_id": .string(ownerID), "operation": "delete"])
             checkpoint.set("status", .string(CheckpointStatus.deleting.rawValue))
             checkpoint.set("owner_id", .string(ownerID))
@@ -24,6 +23,11 @@ extension Engine {
             throw fail(error)
         }
         defer { lease.release() }
+        let run = RunningRuns.register("delete of checkpoint \(id) (provider \(provider.id))") { [self] reason in
+            markAbandoned(id, reason: reason, running: .deleting, failed: .errorDeleting)
+            lease.release()
+        }
+        defer { RunningRuns.unregister(run) }
         // Only failures are recorded: on success everything under the checkpoint goes.
         let bank = self.bank
         let nodes = graph.nodes
@@ -34,6 +38,10 @@ extension Engine {
                                  try? bank.putJSON(BankLayout.resourceData(id, nodes[node]) + "/delete-status",
                                                    ["status": "error", "reason": .string(outcome.message ?? "")])
                              })
+        if let lost = lease.lost {
+            // Another engine may have marked it error-deleting, or be deleting it itself.
+            throw EngineError("deleting checkpoint \(id) stopped: \(lost)")
+        }
         do {
             if let error = result.error {
                 checkpoint.set("status", .string(CheckpointStatus.errorDeleting.rawValue))

@@ -12,6 +12,10 @@ extension Engine {
         if !plan.providerID.isEmpty, plan.providerID != provider.id {
             throw EngineError("the plan is for provider \(plan.providerID), not \(provider.id)")
         }
+        // Checked before anything is written: these name parts of the checkpoint's index keys.
+        for (what, value) in [("plan id", plan.id), ("project id", plan.projectID)] where !Plan.isValidID(value) {
+            throw EngineError("the \(what) \"\(value)\" cannot be used: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
+        }
         let graph: ResourceGraph
         if let prebuilt { graph = prebuilt } else { graph = try self.graph(for: plan, cancellation: cancellation) }
         let (plugins, parameters) = try prepare(graph, parameters: plan.parameters, kind: "options", origin: "plan parameters")
@@ -27,9 +31,8 @@ extension Engine {
             "resource_graph": graph.json, "extra_info": [:], "created_at": .string(day),
             "timestamp": .number(JSONNumber(now.timeIntervalSince1970)), "index_name": .string("\(stamp)@\(checkpointID)"),
         ])
-        let lease: OwnerLease
+        let lease = try ownerLease(cancelling: cancellation)
         do {
-            lease = try OwnerLease(bank: bank, owner: ownerID, ttl: UInt32(provider.config.leaseTTL))
             // The marker first: a crash from here on is found and marked by the next engine.
             try bank.putJSON(BankLayout.unfinished + checkpointID, ["owner_id": .string(ownerID), "operation": "protect"])
             try bank.putJSON(BankLayout.index(checkpointID), checkpoint.json)
@@ -41,18 +44,78 @@ extension Engine {
             throw fail(error)
         }
         defer { lease.release() }
+        let run = RunningRuns.register("protect of checkpoint \(checkpointID) (provider \(provider.id))") { [self] reason in
+            markAbandoned(checkpointID, reason: reason, running: .protecting, failed: .error)
+            lease.release()
+        }
+        defer { RunningRuns.unregister(run) }
 
         let result = runFlow(.protect, graph: graph, plugins: plugins, parameters: parameters, checkpoint: checkpoint,
                              restoreID: nil, newResources: nil, cancellation: cancellation, statusPrefix: "")
-        checkpoint.set("status", .string(result.succeeded ? CheckpointStatus.available.rawValue : CheckpointStatus.error.rawValue))
-        if let error = result.error { checkpoint.set("error", .string(error)) }
+        return try finish(checkpoint, result.error, lease: lease)
+    }
+
+    /// Record a run's outcome in its checkpoint's index, only while the run's lease holds,
+    /// and read it back: a run reports `available` only for a checkpoint the bank holds as
+    /// `available` and as this engine's. A run that lost its lease records `error` only
+    /// over its own unfinished index: another engine may have marked or deleted it since.
+    func finish(_ checkpoint: Checkpoint, _ failure: String?, lease: OwnerLease,
+                success: CheckpointStatus = .available, failed: CheckpointStatus = .error,
+                running: CheckpointStatus = .protecting) throws(EngineError) -> Checkpoint {
+        var checkpoint = checkpoint
+        let id = checkpoint.id
+        var failure = failure
+        if let lost = lease.lost {
+            failure = "the run stopped: \(lost)"
+        } else if failure == nil {
+            do { try lease.confirm() } catch { failure = "the run could not confirm its lease before finishing: \(error)" }
+        }
+        checkpoint.set("status", .string((failure == nil ? success : failed).rawValue))
+        checkpoint.set("error", failure.map { .string($0) })
         do {
-            try bank.putJSON(BankLayout.index(checkpointID), checkpoint.json)
-            try bank.delete(BankLayout.unfinished + checkpointID)
+            if lease.lost != nil {
+                let current = try bank.getJSON(BankLayout.index(id)).map(Checkpoint.init)
+                guard let current, current.status == running.rawValue, current.ownerID == ownerID else {
+                    checkpoint.set("error", .string("\(failure ?? ""); meanwhile another engine marked it \(current?.status ?? "deleted")"))
+                    return checkpoint
+                }
+            }
+            try bank.putJSON(BankLayout.index(id), checkpoint.json)
+            try bank.delete(BankLayout.unfinished + id)
+            if failure == nil {
+                let stored = try bank.getJSON(BankLayout.index(id)).map(Checkpoint.init)
+                if stored?.status != success.rawValue || stored?.ownerID != ownerID {
+                    checkpoint.set("status", .string(stored?.status ?? "deleted"))
+                    checkpoint.set("error", .string("another engine changed the checkpoint while this run finished: the bank has it \(stored?.status ?? "deleted")"))
+                }
+            }
         } catch {
             throw fail(error)
         }
         return checkpoint
+    }
+
+    /// Mark a run of this engine failed from outside its flow (the process is ending
+    /// under it), if its checkpoint still says it is running.
+    func markAbandoned(_ id: String, reason: String, running: CheckpointStatus, failed: CheckpointStatus) {
+        guard let json = (try? bank.getJSON(BankLayout.index(id))) ?? nil, case var current = Checkpoint(json: json),
+              current.status == running.rawValue, current.ownerID == ownerID else { return }
+        current.set("status", .string(failed.rawValue))
+        current.set("error", .string(reason))
+        try? bank.putJSON(BankLayout.index(id), current.json)
+        try? bank.delete(BankLayout.unfinished + id)
+    }
+
+    /// This engine's lease for one run; losing it cancels `cancellation`.
+    func ownerLease(cancelling cancellation: CancellationFlag) throws(EngineError) -> OwnerLease {
+        do {
+            return try OwnerLease(OwnerLease.store(bank: bank, owner: ownerID), ttl: UInt32(provider.config.leaseTTL),
+                                  onLost: { _ in cancellation.cancel() })
+        } catch let error as Bank.Failure {
+            throw fail(error)
+        } catch {
+            throw EngineError("\(error)")
+        }
     }
 
     /// Run one flow with the engine's workers, recording each resource's status object

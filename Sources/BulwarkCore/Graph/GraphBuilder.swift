@@ -15,6 +15,24 @@ public enum GraphBuilder {
             if new { frontier.append(i); graph.roots.append(i) }
         }
         let services = CallServices(cancellation: cancellation)
+        // As Karbor's plan-create: every plan resource is one its protectable offers
+        // (show_resource confirms it), or a dependent of another plan resource (checked
+        // once the graph is built). Nothing runs on a resource the provider does not offer.
+        let planNodes = frontier
+        let planResources = graph.nodes
+        let confirmations = pool.map(planNodes) { (i: Int) -> String? in
+            let resource = planResources[i]
+            guard let protectable = provider.protectables[resource.type] else {
+                return "\(resource): provider \(provider.id) has no protectable for type \(resource.type)"
+            }
+            do throws(PluginCallError) {
+                _ = try protectable.showResource(id: resource.id, services: services)
+                return nil
+            } catch {
+                return error.isNotFound ? "\(resource): not offered by provider \(provider.id) (\(error))"
+                                        : "\(resource): confirming it with its protectable failed: \(error)"
+            }
+        }
         while !frontier.isEmpty {
             if cancellation?.isCancelled == true { throw EngineError("cancelled") }
             // One job per (resource, protectable that depends on its type).
@@ -48,6 +66,18 @@ public enum GraphBuilder {
                 }
             }
             frontier = next
+        }
+        // A plan resource its protectable did not confirm is still fine when it is reached
+        // from a confirmed one (a file named beside its folder); not when it is only
+        // reached from other refused ones.
+        var reached = Set(zip(planNodes, confirmations).compactMap { i, problem in problem == nil ? i : nil })
+        var stack = Array(reached)
+        while let i = stack.popLast() {
+            for c in graph.children[i] where reached.insert(c).inserted { stack.append(c) }
+        }
+        let refused = zip(planNodes, confirmations).compactMap { i, problem in reached.contains(i) ? nil : problem }
+        if !refused.isEmpty {
+            throw EngineError("the plan names resources the provider does not offer:\n  " + refused.joined(separator: "\n  "))
         }
         if let cycle = graph.findCycle() {
             throw EngineError("the resource graph has a cycle: \(cycle.map { "\($0.type) \($0.id)" }.joined(separator: " -> "))")

@@ -27,10 +27,10 @@ public struct Plan: Sendable {
           "type": "object",
           "required": ["resources"],
           "properties": {
-            "id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+            "id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "not": {"enum": [".", ".."]}},
             "name": {"type": "string"},
             "provider_id": {"type": "string"},
-            "project_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+            "project_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "not": {"enum": [".", ".."]}},
             "resources": {
               "type": "array", "minItems": 1,
               "items": {
@@ -50,6 +50,14 @@ public struct Plan: Sendable {
         return try! JSONSchema(text: text)
     }()
 
+    /// Whether `text` can be a plan or project id: it names a part of bank keys
+    /// (`/indices/by-plan/<plan>/<project>/`), so only A-Z a-z 0-9 _ . - and never "." or "..".
+    public static func isValidID(_ text: String) -> Bool {
+        !text.isEmpty && text != "." && text != ".." && text.utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 46 || $0 == 45
+        }
+    }
+
     /// Read a plan file (YAML or JSON).
     public static func read(_ path: String) throws(ConfigError) -> Plan {
         let file = try ConfigFile.read(path, schema: schema)
@@ -61,8 +69,8 @@ public struct Plan: Sendable {
             }
         }
         let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let id = o["id"]?.stringValue ?? base.filter { $0.isLetter || $0.isNumber || "_.-".contains($0) }
-        return Plan(id: id.isEmpty ? "plan" : id, name: o["name"]?.stringValue ?? base,
+        let id = o["id"]?.stringValue ?? base.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+        return Plan(id: id.isEmpty || id == "." || id == ".." ? "plan" : id, name: o["name"]?.stringValue ?? base,
                     providerID: o["provider_id"]?.stringValue ?? "", projectID: o["project_id"]?.stringValue ?? "default",
                     resources: resources, parameters: o["parameters"]?.objectValue ?? JSONObject(), source: file)
     }

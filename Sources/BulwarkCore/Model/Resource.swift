@@ -1,7 +1,9 @@
 import BulwarkJSON
 
 /// A resource as Karbor names it: `{type, id, name, extra_info}`. Two resources are the
-/// same node of a graph when their type and id match.
+/// same node of a graph when their type and id match, scalar for scalar: ids are
+/// identities (paths, UUIDs, names), so "é" and "e\u{301}" are two resources, never one
+/// by Swift's canonical `String` equality.
 public struct Resource: Sendable, Hashable, CustomStringConvertible {
     public var type: String
     public var id: String
@@ -18,8 +20,22 @@ public struct Resource: Sendable, Hashable, CustomStringConvertible {
     public struct Key: Sendable, Hashable, CustomStringConvertible {
         public var type: String
         public var id: String
+        public init(type: String, id: String) {
+            self.type = type
+            self.id = id
+        }
         public var description: String { "\(type)#\(id)" }
+        public static func == (a: Key, b: Key) -> Bool { a.type.utf8Equal(b.type) && a.id.utf8Equal(b.id) }
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactString(type))
+            hasher.combine(ExactString(id))
+        }
     }
+
+    public static func == (a: Resource, b: Resource) -> Bool {
+        a.key == b.key && a.name.utf8Equal(b.name) && a.extraInfo == b.extraInfo
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
 
     public var key: Key { Key(type: type, id: id) }
     public var description: String { "\(type) \(id)\(name.isEmpty || name == id ? "" : " (\(name))")" }

@@ -44,6 +44,7 @@ public final class PluginLoader: Sendable {
         var st = stat()
         guard stat(path, &st) == 0 else { throw fail("no such file") }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw fail("not a regular file") }
+        if let problem = ELFCheck.problem(path: path, size: Int(st.st_size)) { throw fail(problem) }
 
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw fail("cannot be loaded as a shared library: \(dlErrorMessage(path))")

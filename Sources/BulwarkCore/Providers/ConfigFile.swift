@@ -30,11 +30,11 @@ public struct ConfigFile: Sendable {
     public let document: YAMLDocument
     public var json: JSON { document.json }
 
+    /// Configuration files larger than this are refused rather than read.
+    public static let sizeLimit = 16 << 20
+
     public static func read(_ path: String, schema: JSONSchema? = nil) throws(ConfigError) -> ConfigFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, position: nil, message: "cannot read the file")
-        }
-        let text = String(decoding: data, as: UTF8.self)
+        let text = try readText(path)
         let document: YAMLDocument
         do { document = try YAMLDocument.parse(text) } catch {
             throw ConfigError(file: path, position: error.position, message: error.message)
@@ -48,6 +48,71 @@ public struct ConfigFile: Sendable {
             }
         }
         return file
+    }
+
+    /// The file's text: a regular file (never a FIFO or a device, which could block or
+    /// never end) of at most ``sizeLimit`` bytes, in valid UTF-8. Each refusal says why.
+    static func readText(_ path: String) throws(ConfigError) -> String {
+        func fail(_ message: String, _ position: SourcePosition? = nil) -> ConfigError {
+            ConfigError(file: path, position: position, message: message)
+        }
+        func reason() -> String { String(cString: strerror(errno)) }
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw fail("cannot read the file: \(reason())") }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw fail("cannot read the file: it is a directory")
+        case S_IFIFO: throw fail("cannot read the file: it is a FIFO (named pipe), not a regular file")
+        case S_IFSOCK: throw fail("cannot read the file: it is a socket, not a regular file")
+        default: throw fail("cannot read the file: it is a device, not a regular file")
+        }
+        // O_NONBLOCK: should a FIFO be swapped in after the check, opening it does not wait.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("cannot read the file: \(reason())") }
+        defer { close(fd) }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw fail("cannot read the file: it is not a regular file") }
+        guard st.st_size <= sizeLimit else { throw fail("cannot read the file: it is \(st.st_size) bytes; configuration files may have at most \(sizeLimit) (16 MiB)") }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw fail("cannot read the file: \(reason())") }
+            if n == 0 { break }
+            done += n
+        }
+        bytes.removeLast(bytes.count - done)
+        if let bad = invalidUTF8(bytes) {
+            throw fail("the file is not valid UTF-8 here (byte 0x\(String(bytes[bad.offset], radix: 16))); save it as UTF-8", bad.position)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The first byte that is not part of valid UTF-8, with its line and column (columns
+    /// count characters, as the YAML reader's do).
+    static func invalidUTF8(_ bytes: [UInt8]) -> (offset: Int, position: SourcePosition)? {
+        var line = 1, column = 1, i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let length: Int
+            switch b {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: return (i, SourcePosition(line: line, column: column))
+            }
+            guard i + length <= bytes.count else { return (i, SourcePosition(line: line, column: column)) }
+            for k in 1..<max(length, 1) where !(0x80...0xBF).contains(bytes[i + k]) {
+                return (i, SourcePosition(line: line, column: column))
+            }
+            // Overlong forms and surrogates.
+            if length == 3, (b == 0xE0 && bytes[i + 1] < 0xA0) || (b == 0xED && bytes[i + 1] > 0x9F) { return (i, SourcePosition(line: line, column: column)) }
+            if length == 4, (b == 0xF0 && bytes[i + 1] < 0x90) || (b == 0xF4 && bytes[i + 1] > 0x8F) { return (i, SourcePosition(line: line, column: column)) }
+            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+            i += length
+        }
+        return nil
     }
 
     /// An error about the value at `pointer`, positioned in the file.

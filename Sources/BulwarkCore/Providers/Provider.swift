@@ -75,17 +75,29 @@ public final class Provider: Sendable {
             }
         }
 
+        let bank = try openBank(config, registry: registry, searchPath: searchPath, loadProblems: loadProblems)
+        return Provider(config: config, registry: registry, protectables: protectables, protections: protections, bank: bank)
+    }
+
+    /// Open only `config`'s bank: no protectable or protection plugin is made, so a
+    /// provider whose plugins are broken can still be searched for a checkpoint.
+    public static func openBank(_ config: ProviderConfig, loader: PluginLoader = PluginLoader(),
+                                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> Bank {
+        let searchPath = PluginSearchPath(providerPaths: config.pluginPath, environment: environment)
+        return try openBank(config, registry: PluginRegistry.discover(searchPath, loader: loader), searchPath: searchPath, loadProblems: "")
+    }
+
+    private static func openBank(_ config: ProviderConfig, registry: PluginRegistry, searchPath: PluginSearchPath,
+                                 loadProblems: String) throws(ConfigError) -> Bank {
         guard let bankEntry = registry.banks[config.bankPlugin] else {
             throw config.error(at: "/bank/plugin", "no bank plugin named \(config.bankPlugin) on the search path \(searchPath.entries.joined(separator: ":"))\(loadProblems)")
         }
         try checkOptions(config.bankOptions, against: bankEntry.configSchema, config, at: "/bank/options", plugin: bankEntry.name)
-        let bank: Bank
         do {
-            bank = Bank(try BankInstance(bankEntry, configuration: config.bankOptions))
+            return Bank(try BankInstance(bankEntry, configuration: config.bankOptions))
         } catch {
             throw config.error(at: "/bank", "bank \(bankEntry.name) cannot open: \(error.message)")
         }
-        return Provider(config: config, registry: registry, protectables: protectables, protections: protections, bank: bank)
     }
 
     /// Validate a plugin's options against the schema it publishes; the first error is

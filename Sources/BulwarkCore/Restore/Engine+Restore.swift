@@ -20,7 +20,26 @@ extension Engine {
         var record = RestoreRecord(id: restoreID, providerID: provider.id, checkpointID: checkpointID, status: .inProgress,
                                    parameters: .object(parameters), resources: JSONObject(), newResources: [:], error: nil,
                                    createdAt: now, updatedAt: now)
-        try store.save(record)
+        let lease: OwnerLease
+        do {
+            lease = try OwnerLease(store.lease(record, owner: ownerID), ttl: UInt32(provider.config.leaseTTL),
+                                   onLost: { _ in cancellation.cancel() })
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError("\(error)")
+        }
+        defer { lease.release() }
+        let running = record
+        let run = RunningRuns.register("restore \(restoreID) of checkpoint \(checkpointID) (provider \(provider.id))") { reason in
+            var failed = running
+            failed.status = .fail
+            failed.error = reason
+            failed.updatedAt = Date().timeIntervalSince1970
+            try? store.save(failed)
+            lease.release()
+        }
+        defer { RunningRuns.unregister(run) }
         let map = NewResourcesMap()
         let results = Mutex<[Int: ResourceOutcome]>([:])
         let result = runFlow(.restore, graph: graph, plugins: plugins, parameters: texts, checkpoint: checkpoint,
@@ -33,13 +52,19 @@ extension Engine {
             let outcome = outcomes[i] ?? result.outcomes[i]
             var entry = JSONObject([("status", .string(outcome.ok ? "restored" : "error"))])
             if let message = outcome.message { entry["reason"] = .string(message) }
-            if let new = newIDs[resource.id] { entry["new_id"] = .string(new) }
+            if let new = newIDs[ExactString(resource.id)] { entry["new_id"] = .string(new) }
             resources["\(resource.type)#\(resource.id)"] = .object(entry)
         }
         record.resources = resources
         record.newResources = newIDs
-        record.status = result.succeeded ? .success : .fail
-        record.error = result.error
+        var failure = result.error
+        if let lost = lease.lost {
+            failure = "the restore stopped: \(lost)"
+        } else if failure == nil {
+            do { try lease.confirm() } catch { failure = "the restore could not confirm its lease before finishing: \(error)" }
+        }
+        record.status = failure == nil ? .success : .fail
+        record.error = failure
         record.updatedAt = Date().timeIntervalSince1970
         try store.save(record)
         return record

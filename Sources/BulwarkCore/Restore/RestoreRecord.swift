@@ -12,14 +12,14 @@ public struct RestoreRecord: Sendable {
     /// By `type#id`: {"status": "restored"|"error", "reason"?, "new_id"?}.
     public var resources: JSONObject
     /// Original id -> new id.
-    public var newResources: [String: String]
+    public var newResources: [ExactString: String]
     public var error: String?
     public var createdAt: Double
     public var updatedAt: Double
 
     public var json: JSON {
         var map = JSONObject()
-        for (old, new) in newResources.sorted(by: { $0.key < $1.key }) { map[old] = .string(new) }
+        for (old, new) in newResources.sorted(by: { Array($0.key.value.utf8).lexicographicallyPrecedes($1.key.value.utf8) }) { map[old.value] = .string(new) }
         var o = JSONObject([
             ("id", .string(id)), ("provider_id", .string(providerID)), ("checkpoint_id", .string(checkpointID)),
             ("status", .string(status.rawValue)), ("parameters", parameters), ("resources_status", .object(resources)),
