@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak disk use of the SQLite bank while it writes one large object: runs
 # bulwark-bank-bench (release build) for the SQLite bank and samples the size of its
-# database and WAL every 50 ms. Prints the peak, and the peak over the object's size.
+# database and WAL every 50 ms. Prints the peak, and the peak over the object's size (the
+# bench writes the object twice, unsized then sized, deleting the first in between).
 #   bash Benchmarks/banks/peak_disk.sh [MiB, default 1024] [build dir, default .build/release]
 set -euo pipefail
 mib=${1:-1024}
@@ -15,7 +16,7 @@ while kill -0 "$bench" 2>/dev/null; do
         [ -d "$dir" ] || continue
         case " $before " in *" $dir "*) continue ;; esac
         size=$(du -cb "$dir" 2>/dev/null | tail -1 | cut -f1)
-        [ "${size:-0}" -gt "$peak" ] && peak=$size
+        if [ "${size:-0}" -gt "$peak" ]; then peak=$size; fi
     done
     sleep 0.05
 done

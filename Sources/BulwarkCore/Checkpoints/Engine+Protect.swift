@@ -59,9 +59,7 @@ extension Engine {
     /// and read it back: a run reports `available` only for a checkpoint the bank holds as
     /// `available` and as this engine's. A run that lost its lease records `error` only
     /// over its own unfinished index: another engine may have marked or deleted it since.
-    func finish(_ checkpoint: Checkpoint, _ failure: String?, lease: OwnerLease,
-                success: CheckpointStatus = .available, failed: CheckpointStatus = .error,
-                running: CheckpointStatus = .protecting) throws(EngineError) -> Checkpoint {
+    func finish(_ checkpoint: Checkpoint, _ failure: String?, lease: OwnerLease) throws(EngineError) -> Checkpoint {
         var checkpoint = checkpoint
         let id = checkpoint.id
         var failure = failure
@@ -70,12 +68,12 @@ extension Engine {
         } else if failure == nil {
             do { try lease.confirm() } catch { failure = "the run could not confirm its lease before finishing: \(error)" }
         }
-        checkpoint.set("status", .string((failure == nil ? success : failed).rawValue))
+        checkpoint.set("status", .string((failure == nil ? CheckpointStatus.available : .error).rawValue))
         checkpoint.set("error", failure.map { .string($0) })
         do {
             if lease.lost != nil {
                 let current = try bank.getJSON(BankLayout.index(id)).map(Checkpoint.init)
-                guard let current, current.status == running.rawValue, current.ownerID == ownerID else {
+                guard let current, current.status == CheckpointStatus.protecting.rawValue, current.ownerID == ownerID else {
                     checkpoint.set("error", .string("\(failure ?? ""); meanwhile another engine marked it \(current?.status ?? "deleted")"))
                     return checkpoint
                 }
@@ -84,7 +82,7 @@ extension Engine {
             try bank.delete(BankLayout.unfinished + id)
             if failure == nil {
                 let stored = try bank.getJSON(BankLayout.index(id)).map(Checkpoint.init)
-                if stored?.status != success.rawValue || stored?.ownerID != ownerID {
+                if stored?.status != CheckpointStatus.available.rawValue || stored?.ownerID != ownerID {
                     checkpoint.set("status", .string(stored?.status ?? "deleted"))
                     checkpoint.set("error", .string("another engine changed the checkpoint while this run finished: the bank has it \(stored?.status ?? "deleted")"))
                 }
