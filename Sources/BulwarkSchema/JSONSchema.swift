@@ -46,9 +46,9 @@ public struct JSONSchema: Sendable {
     public init(_ schema: JSON, options: SchemaOptions = .init()) throws(SchemaError) {
         let documents = options.documents
         let remotes = options.remotesDirectory
-        let registry = SchemaRegistry(defaultDraft: options.defaultDraft) { uri in
+        let registry = SchemaRegistry(defaultDraft: options.defaultDraft) { (uri: String) throws(SchemaError) -> JSON? in
             if let document = documents[uri] ?? documents[uri + "#"] { return document }
-            return RemoteDocuments.load(uri, remotesDirectory: remotes)
+            return try RemoteDocuments.load(uri, remotesDirectory: remotes)
         }
         try MetaSchemaDocuments.register(in: registry)
         let location = try registry.add(schema, uri: options.baseURI)

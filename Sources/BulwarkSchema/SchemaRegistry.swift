@@ -28,10 +28,10 @@ final class SchemaRegistry {
     var anchors: [String: Location] = [:]
     var dynamicAnchors: [String: Location] = [:]
     var info: [Location: LocationInfo] = [:]
-    let loadRemote: (String) -> JSON?
+    let loadRemote: (String) throws(SchemaError) -> JSON?
     let defaultDraft: Draft
 
-    init(defaultDraft: Draft, loadRemote: @escaping (String) -> JSON?) {
+    init(defaultDraft: Draft, loadRemote: @escaping (String) throws(SchemaError) -> JSON?) {
         self.defaultDraft = defaultDraft
         self.loadRemote = loadRemote
     }
@@ -52,7 +52,7 @@ final class SchemaRegistry {
     /// The resource at an absolute URI (without fragment), loading it when needed.
     func resource(_ uri: String, draft: Draft) throws(SchemaError) -> Location? {
         if let found = resources[uri] { return found }
-        guard let document = loadRemote(uri) else { return nil }
+        guard let document = try loadRemote(uri) else { return nil }
         return try add(document, uri: uri, draft: draft)
     }
 

@@ -6,20 +6,25 @@ import TestSupport
 /// The faults of issue #12 ("no false success, no lost checkpoint, nothing out of
 /// bounds"), each met from the command line as a user meets it. docs/testing.md lists
 /// which test covers which fault.
-@Suite struct DataSafetyTests {
+@Suite final class DataSafetyTests {
     let directory: URL
     var environment: [String: String]
     var bank: String { directory.appendingPathComponent("bank.sqlite").path }
 
+    /// The tests write hundreds of megabytes each: nothing is left behind.
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
     init() throws {
-        directory = try TestSupport.temporaryDirectory("safety")
+        let directory = try TestSupport.temporaryDirectory("safety")
         let providers = directory.appendingPathComponent("providers")
+        var environment = ProcessInfo.processInfo.environment
+        environment["BULWARK_PROVIDERS"] = providers.path
+        environment["BULWARK_STATE"] = directory.appendingPathComponent("state.sqlite").path
+        self.directory = directory
+        self.environment = environment
         try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("files"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("small"), withIntermediateDirectories: true)
-        environment = ProcessInfo.processInfo.environment
-        environment["BULWARK_PROVIDERS"] = providers.path
-        environment["BULWARK_STATE"] = directory.appendingPathComponent("state.sqlite").path
         try write("providers/files.yaml", """
             id: files
             name: Files

@@ -33,6 +33,32 @@ import TestSupport
         #expect(good.status == 0)
     }
 
+    /// Issue #17, item 2: a `$ref` to something that is no regular file of a sane size is
+    /// a named error at once, never a hang or an endless read.
+    @Test func referencesToFilesThatCannotBeDocumentsAreNamedErrors() throws {
+        #expect(mkfifo(path("fifo.json"), 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: path("folder.json"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path("huge.json"), contents: nil)
+        let huge = try FileHandle(forWritingTo: URL(fileURLWithPath: path("huge.json")))
+        try huge.truncate(atOffset: 2 << 30)  // 2 GiB, sparse
+        try huge.close()
+        let cases: [(String, String)] = [
+            ("file:///dev/zero", "(/dev/zero): it is a device or socket, not a regular file"),
+            ("fifo.json", "fifo.json): it is a FIFO (named pipe), not a regular file"),
+            ("folder.json", "folder.json): it is a directory"),
+            ("huge.json", "huge.json): it is 2147483648 bytes; referenced documents may have at most 16777216 (16 MiB)"),
+        ]
+        for (target, message) in cases {
+            try write("ref.json", #"{"$ref":"\#(target)"}"#)
+            let started = Date()
+            let result = try TestSupport.bulwark(["schema", "validate", "--schema", path("ref.json"), path("ok.json")])
+            #expect(result.status == 2, "\(target): \(result.stderr)")
+            #expect(result.stderr.contains("cannot read the document"), "\(target): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(target): \(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 30, "\(target) took \(Date().timeIntervalSince(started)) s")
+        }
+    }
+
     @Test func jsonLinesOnStandardInputWithJSONOutput() throws {
         let result = try TestSupport.bulwark(["schema", "validate", "--schema", path("schema.json"), "-", "--output", "json"],
                                              stdin: "{\"image\":\"a\"}\n\n{\"n\":2}\n")
