@@ -14,6 +14,7 @@ extension Engine {
         let graph = try checkpoint.graph()
         let (plugins, parameters) = try prepare(graph, parameters: JSONObject(), kind: "", origin: "delete")
         let lease = try ownerLease(cancelling: cancellation)
+        defer { lease.release() }
         do {
             try bank.putJSON(BankLayout.unfinished + id, ["owner_id": .string(ownerID), "operation": "delete"])
             checkpoint.set("status", .string(CheckpointStatus.deleting.rawValue))
@@ -22,7 +23,6 @@ extension Engine {
         } catch {
             throw fail(error)
         }
-        defer { lease.release() }
         let run = RunningRuns.register("delete of checkpoint \(id) (provider \(provider.id))") { [self] reason in
             markAbandoned(id, reason: reason, running: .deleting, failed: .errorDeleting)
             lease.release()

@@ -32,6 +32,7 @@ extension Engine {
             "timestamp": .number(JSONNumber(now.timeIntervalSince1970)), "index_name": .string("\(stamp)@\(checkpointID)"),
         ])
         let lease = try ownerLease(cancelling: cancellation)
+        defer { lease.release() }
         do {
             // The marker first: a crash from here on is found and marked by the next engine.
             try bank.putJSON(BankLayout.unfinished + checkpointID, ["owner_id": .string(ownerID), "operation": "protect"])
@@ -43,7 +44,6 @@ extension Engine {
         } catch {
             throw fail(error)
         }
-        defer { lease.release() }
         let run = RunningRuns.register("protect of checkpoint \(checkpointID) (provider \(provider.id))") { [self] reason in
             markAbandoned(checkpointID, reason: reason, running: .protecting, failed: .error)
             lease.release()
