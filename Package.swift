@@ -38,6 +38,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C: the plugin ABI and the system libraries.
@@ -56,11 +63,24 @@ let package = Package(
         .target(name: "BulwarkOpenStack", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML"], swiftSettings: strict),
         .target(name: "BulwarkKubernetes", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
-        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkSQLite"],
+        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkSQLite",
+                                                   .product(name: "Metrics", package: "swift-metrics")],
+                swiftSettings: strict),
+        // The service: Karbor's v1 API over the engine and the catalog.
+        .target(name: "BulwarkService",
+                dependencies: ["BulwarkCore", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkHTTP", "BulwarkOpenStack",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 swiftSettings: strict),
         .executableTarget(
             name: "bulwark",
-            dependencies: ["BulwarkCore", "BulwarkSchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BulwarkCore", "BulwarkSchema", "BulwarkService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
         // Benchmarks (executables that print figures; see docs/benchmarks.md).

@@ -93,7 +93,7 @@ public final class Engine: Sendable {
         }
         if !problems.isEmpty {
             let shown = problems.prefix(20).joined(separator: "\n  ")
-            throw EngineError("invalid \(origin):\n  \(shown)\(problems.count > 20 ? "\n  ... and \(problems.count - 20) more" : "")")
+            throw EngineError(kind: .invalid, "invalid \(origin):\n  \(shown)\(problems.count > 20 ? "\n  ... and \(problems.count - 20) more" : "")")
         }
         return (plugins, texts)
     }
@@ -105,7 +105,7 @@ public final class Engine: Sendable {
         return try GraphBuilder.build(plan.resources, provider: provider, pool: pool, cancellation: cancellation)
     }
 
-    func fail(_ error: Bank.Failure) -> EngineError { EngineError("bank \(bank.pluginName): \(error)") }
+    func fail(_ error: Bank.Failure) -> EngineError { EngineError("bank \(bank.pluginName): \(error)", kind: .unavailable) }
 
     // MARK: Crash recovery
 
@@ -156,4 +156,37 @@ struct ObserverEvents: PluginEventSink {
     let observer: any EngineObserver
     func log(plugin: String, level: PluginLogLevel, message: String) { observer.log(plugin: plugin, level: level, message: message) }
     func progress(plugin: String, fraction: Double, message: String?) {}
+}
+
+extension Engine {
+    /// Check a plan without running anything: its ids, that a protection plugin handles
+    /// each resource type and parameters key, and its parameters against the plugins'
+    /// options schemas (each resource's entry overlaid by its own, as a run merges them).
+    /// Resources the plan reaches through dependencies are checked when it runs.
+    public func check(_ plan: Plan) throws(EngineError) {
+        for (what, value) in [("plan id", plan.id), ("project id", plan.projectID)] where !Plan.isValidID(value) {
+            throw EngineError(kind: .invalid, "the \(what) \"\(value)\" cannot be used: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
+        }
+        var problems: [String] = []
+        for (key, _) in plan.parameters {
+            let type = key.split(separator: "#", maxSplits: 1).first.map(String.init) ?? key
+            if provider.protection(for: type) == nil {
+                problems.append("parameters key \"\(key)\": no protection plugin of provider \(provider.id) handles \(type)")
+            }
+        }
+        for (index, resource) in plan.resources.enumerated() {
+            guard let plugin = provider.protection(for: resource.type) else {
+                problems.append("resources/\(index) (\(resource)): no protection plugin of provider \(provider.id) handles \(resource.type)")
+                continue
+            }
+            if let schema = try schema(plugin, "options", resource.type) {
+                let errors = schema.validate(Parameters.merged(plan.parameters, resource)).errors
+                if !errors.isEmpty {
+                    problems.append("parameters for resources/\(index) (\(resource)), checked by \(plugin.entry.name): "
+                                    + errors.map(\.description).joined(separator: "; "))
+                }
+            }
+        }
+        if !problems.isEmpty { throw EngineError(kind: .invalid, "invalid plan:\n  " + problems.prefix(20).joined(separator: "\n  ")) }
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulwarkCore
 import BulwarkJSON
+import Foundation
 
 struct CheckpointCreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,15 +18,41 @@ struct CheckpointCreateCommand: ParsableCommand {
 
     @OptionGroup var options: EngineOptions
     @Option(help: "The provider id.") var provider: String
-    @Option(help: ArgumentHelp("The plan file (YAML or JSON).", valueName: "file")) var plan: String
+    @Option(help: ArgumentHelp("The plan file (YAML or JSON).", valueName: "file")) var plan: String?
+    @Option(help: ArgumentHelp("A plan of the catalog (see bulwark plan create).", valueName: "id")) var planId: String?
     @OptionGroup var runOptions: RunOptions
+
+    func validate() throws {
+        if (plan == nil) == (planId == nil) { throw ValidationError("give the plan as either --plan FILE or --plan-id ID") }
+        try options.validateProject()
+    }
 
     func run() throws {
         let engine = try options.open(provider, concurrency: runOptions.concurrency)
-        let plan: Plan
-        do { plan = try Plan.read(self.plan) } catch { throw CLIError(error.description) }
+        let catalog = try options.openCatalog()
+        var plan: Plan
+        if let planId {
+            let record: PlanRecord?
+            do { record = try catalog.plan(planId) } catch { throw CLIError(error.description) }
+            guard let record, record.projectID == options.projectID else {
+                throw CLIError("no plan \(planId) in project \(options.projectID) of catalog \(options.catalogPath) (see bulwark plan list)")
+            }
+            plan = record.plan
+        } else {
+            do { plan = try Plan.read(self.plan!) } catch { throw CLIError(error.description) }
+            if let project = options.project, plan.source?.json["project_id"] == nil { plan.projectID = project }
+        }
         let flag = CancellationFlag()
-        let checkpoint = try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) { try engine.protect(plan, cancellation: flag) }
+        let checkpointID = UUID().uuidString.lowercased()
+        let log = OperationLog(projectID: plan.projectID, operationType: .protect, providerID: engine.provider.id,
+                               checkpointID: checkpointID, planID: plan.id, extraInfo: JSONObject([("created_by", "manual")]))
+        let checkpoint = try options.logged(log, engine: engine, catalog: catalog, failure: { (c: Checkpoint) in
+            c.status == CheckpointStatus.available.rawValue ? nil : (c.error ?? c.status)
+        }) {
+            try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
+                try engine.protect(plan, cancellation: flag, checkpointID: checkpointID)
+            }
+        }
         options.emit(checkpoint.summary) { checkpoint.id + "\n" }
         if let error = checkpoint.error {
             printError("checkpoint \(checkpoint.id) failed: \(error)")

@@ -15,7 +15,11 @@ struct CheckpointDeleteCommand: ParsableCommand {
     func run() throws {
         let (engine, checkpoint) = try find(id, provider: provider, options: options)
         let flag = CancellationFlag()
-        try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) { try engine.delete(checkpoint.id, cancellation: flag) }
+        let log = OperationLog(projectID: checkpoint.projectID, operationType: .delete, providerID: engine.provider.id,
+                               checkpointID: checkpoint.id, planID: checkpoint.planID)
+        try options.logged(log, engine: engine, catalog: try? options.openCatalog(), failure: { _ in nil }) {
+            try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) { try engine.delete(checkpoint.id, cancellation: flag) }
+        }
         options.emit(["id": .string(checkpoint.id), "status": "deleted"]) { "deleted \(checkpoint.id)\n" }
     }
 }

@@ -36,7 +36,7 @@ struct CheckpointListCommand: ParsableCommand {
 
     func run() throws {
         let engine = try options.open(provider)
-        let list = try engine.checkpoints(CheckpointQuery(planID: plan, startDate: startDate, endDate: endDate, limit: limit,
+        let list = try engine.checkpoints(CheckpointQuery(projectID: options.projectID, planID: plan, startDate: startDate, endDate: endDate, limit: limit,
                                                           marker: marker, descending: sort == .desc))
         options.emit(.array(list.map(\.summary))) {
             table(["ID", "STATUS", "PLAN", "CREATED"], list.map { [$0.id, $0.status, $0.planName, $0.createdAt] })

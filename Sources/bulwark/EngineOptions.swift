@@ -8,8 +8,12 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The directory of provider files (default: $BULWARK_PROVIDERS, else ./providers).", valueName: "dir"))
     var providers: String?
 
-    @Option(help: ArgumentHelp("The local state database for restores (default: $BULWARK_STATE, else ~/.local/state/bulwark/state.sqlite).", valueName: "file"))
-    var state: String?
+    @Option(name: [.customLong("catalog"), .customLong("state")],
+            help: ArgumentHelp("The catalog: plans, restores, verifications and operation logs, shared with bulwark serve (default: $BULWARK_CATALOG, else $BULWARK_STATE, else ~/.local/state/bulwark/state.sqlite).", valueName: "file"))
+    var catalog: String?
+
+    @Option(help: ArgumentHelp("The project (Keystone tenant) to work in; plan files may name their own (default: default).", valueName: "id"))
+    var project: String?
 
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
@@ -21,7 +25,20 @@ struct EngineOptions: ParsableArguments {
         providers ?? ProcessInfo.processInfo.environment[ProviderDirectory.environmentVariable] ?? "providers"
     }
 
-    var statePath: String { state ?? RestoreStore.defaultPath() }
+    var catalogPath: String { catalog ?? SQLiteCatalog.defaultPath() }
+
+    var projectID: String { project ?? "default" }
+
+    func validateProject() throws {
+        if let project, !Plan.isValidID(project) {
+            throw ValidationError("--project \"\(project)\" cannot be used: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
+        }
+    }
+
+    /// The catalog, opened and brought up to date.
+    func openCatalog() throws -> SQLiteCatalog {
+        do { return try SQLiteCatalog(path: catalogPath) } catch { throw CLIError(error.description) }
+    }
 
     /// Load the providers directory, reporting broken providers (the others still load).
     func loadProviders(quiet: Bool = false) -> ProviderDirectory {
@@ -90,4 +107,36 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
             .joined(separator: "  ") + "\n"
     }
     return line(header) + rows.map(line).joined()
+}
+
+extension EngineOptions {
+    /// Run `body` with an operation log in the catalog: running while it runs, then its
+    /// outcome (`failure` of the result, or the error thrown). A catalog that cannot be
+    /// written only loses the log, never the operation.
+    func logged<T>(_ log: OperationLog, engine: Engine, catalog: (any Catalog)?, failure: (T) -> String?,
+                   _ body: () throws -> T) throws -> T {
+        let entry = catalog.flatMap {
+            try? LoggedOperation(log, catalog: $0, instance: engine.ownerID, ttl: UInt32(engine.provider.config.leaseTTL))
+        }
+        do {
+            let result = try body()
+            entry?.end(failure: failure(result))
+            return result
+        } catch {
+            entry?.end(failure: "\(error)")
+            throw error
+        }
+    }
+}
+
+/// A file of parameters by resource type and by "type#id" (YAML or JSON); empty for nil.
+func parametersFile(_ path: String?, what: String) throws -> JSONObject {
+    guard let path else { return JSONObject() }
+    do {
+        let file = try ConfigFile.read(path)
+        guard case .object(let o) = file.json else { throw file.error(at: "", "\(what) must be a mapping of resource type to parameters") }
+        return o
+    } catch let error as ConfigError {
+        throw CLIError(error.description)
+    }
 }

@@ -22,6 +22,8 @@ import Synchronization
 /// Signals are process-wide, so this state is too: one flag at a time.
 enum Interrupts {
     private static let running = Mutex<(flag: CancellationFlag, grace: Double, signalled: Bool)?>(nil)
+    /// `bulwark serve`'s handler for the first signal (a clean stop), and whether it came.
+    private static let serving = Mutex<(stop: @Sendable (Int32) -> Void, signalled: Bool)?>(nil)
 
     static func install() {
         // A signal the parent set to be ignored stays ignored (a background job of a
@@ -42,6 +44,15 @@ enum Interrupts {
                 var number: Int32 = 0
                 guard sigwait(&signals, &number) == 0 else { continue }
                 var stderr = StandardError()
+                if let handler = serving.withLock({ s -> (stop: @Sendable (Int32) -> Void, again: Bool)? in
+                    guard let current = s else { return nil }
+                    s?.signalled = true
+                    return (current.stop, current.signalled)
+                }) {
+                    if handler.again { stopNow("signalled again while stopping") }
+                    handler.stop(number)
+                    continue
+                }
                 let state = running.withLock { r -> (flag: CancellationFlag, grace: Double, again: Bool)? in
                     guard let current = r else { return nil }
                     r?.signalled = true
@@ -77,6 +88,13 @@ enum Interrupts {
 
     /// Run `body` with SIGINT and SIGTERM cancelling `flag` instead of ending the process;
     /// `grace` seconds after the first signal, or at the second, the process ends.
+    /// Until the process ends, the first SIGINT or SIGTERM calls `stop` (the server stops
+    /// accepting and drains its operations); a second one records what still runs as
+    /// failed and ends the process with 130 at once.
+    static func serve(stop: @escaping @Sendable (Int32) -> Void) {
+        serving.withLock { $0 = (stop, false) }
+    }
+
     static func cancelling<T>(_ flag: CancellationFlag, grace: Double, _ body: () throws -> T) rethrows -> T {
         running.withLock { $0 = (flag, grace, false) }
         defer { running.withLock { $0 = nil } }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulwarkCore
 import BulwarkJSON
+import Foundation
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,20 +29,17 @@ struct RestoreCreateCommand: ParsableCommand {
 
     func run() throws {
         let engine = try options.open(provider, concurrency: runOptions.concurrency)
-        var values = JSONObject()
-        if let parameters {
-            do {
-                let file = try ConfigFile.read(parameters)
-                guard case .object(let o) = file.json else { throw file.error(at: "", "restore parameters must be a mapping of resource type to parameters") }
-                values = o
-            } catch let error as ConfigError {
-                throw CLIError(error.description)
-            }
-        }
-        let store = try RestoreStore(path: options.statePath)
+        let values = try parametersFile(parameters, what: "restore parameters")
+        let catalog = try options.openCatalog()
         let flag = CancellationFlag()
-        let record = try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
-            try engine.restore(checkpointID: checkpoint, parameters: values, store: store, cancellation: flag)
+        let restoreID = UUID().uuidString.lowercased()
+        let log = OperationLog(projectID: options.projectID, operationType: .restore, providerID: engine.provider.id,
+                               checkpointID: checkpoint, restoreID: restoreID)
+        let record = try options.logged(log, engine: engine, catalog: catalog, failure: { (r: RestoreRecord) in r.error }) {
+            try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
+                try engine.restore(checkpointID: checkpoint, parameters: values, catalog: catalog, projectID: options.projectID,
+                                   cancellation: flag, restoreID: restoreID)
+            }
         }
         options.emit(record.json) { record.id + "\n" }
         if let error = record.error {
@@ -55,9 +53,16 @@ struct RestoreListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List restores, newest first.")
     @OptionGroup var options: EngineOptions
     @Option(help: "Only this provider's restores.") var provider: String?
+    @Flag(help: "Restores of every project, not only --project's.") var allProjects = false
 
     func run() throws {
-        let records = try RestoreStore(path: options.statePath).restores(providerID: provider)
+        let records: [RestoreRecord]
+        do {
+            records = try options.openCatalog().restores(CatalogQuery(projectID: allProjects ? nil : options.projectID,
+                                                                      filters: provider.map { ["provider_id": $0] } ?? [:]))
+        } catch let error as CatalogError {
+            throw CLIError(error.description)
+        }
         options.emit(.array(records.map(\.json))) {
             table(["ID", "STATUS", "PROVIDER", "CHECKPOINT"], records.map { [$0.id, $0.status.rawValue, $0.providerID, $0.checkpointID] })
         }
@@ -70,9 +75,9 @@ struct RestoreShowCommand: ParsableCommand {
     @Argument(help: "The restore id.") var id: String
 
     func run() throws {
-        guard let record = try RestoreStore(path: options.statePath).restore(id) else {
-            throw CLIError("no restore \(id) in \(options.statePath)")
-        }
+        let found: RestoreRecord?
+        do { found = try options.openCatalog().restore(id) } catch { throw CLIError("\(error)") }
+        guard let record = found else { throw CLIError("no restore \(id) in catalog \(options.catalogPath)") }
         options.emit(record.json) {
             var out = "restore \(record.id)\nstatus: \(record.status.rawValue)\(record.error.map { " (\(printable($0)))" } ?? "")\n"
             out += "provider: \(record.providerID)\ncheckpoint: \(record.checkpointID)\n\n"

@@ -41,20 +41,20 @@ import TestSupport
         #expect(try engine.resourceStatuses(checkpoint).allSatisfy { $0.1?["status"] == "available" })
 
         // Restore: every resource restored, the map old -> new recorded.
-        let store = try RestoreStore(path: sim.directory.appendingPathComponent("state.sqlite").path)
-        let restore = try engine.restore(checkpointID: checkpoint.id, store: store)
+        let store = try SQLiteCatalog(path: sim.directory.appendingPathComponent("state.sqlite").path)
+        let restore = try engine.restore(checkpointID: checkpoint.id, catalog: store)
         #expect(restore.status == .success)
         #expect(restore.newResources["pod-1"] == "pod-1-restored")
         #expect(restore.resources["Sim::Volume#vol-0-0"]?["status"] == "restored")
         #expect(try store.restore(restore.id)?.status == .success)
-        #expect(try store.restores().count == 1)
+        #expect(try store.restores(CatalogQuery(projectID: nil)).count == 1)
 
         // Delete: the flow runs, then nothing of the checkpoint is left.
         try engine.delete(checkpoint.id)
         #expect(try bank.list(prefix: "/checkpoints/\(checkpoint.id)/") == [])
         #expect(try engine.checkpoints().map(\.id) == [second.id])
         #expect(try bank.list(prefix: "/indices/by-date/").count == 1)
-        #expect(throws: EngineError("no checkpoint \(checkpoint.id) in provider sim")) { try engine.checkpoint(checkpoint.id) }
+        #expect(throws: EngineError("no checkpoint \(checkpoint.id) in provider sim", kind: .notFound)) { try engine.checkpoint(checkpoint.id) }
     }
 
     @Test func parametersAreValidatedBeforeAnythingRuns() throws {
@@ -69,7 +69,7 @@ import TestSupport
               plan parameters key "Sim::Pod#pod-9": no such resource in the graph
               plan parameters key "OS::Nova::Server": no protection plugin of provider sim handles OS::Nova::Server
               Sim::Volume vol-0-0 (volume 0 of pod 0): plan parameters key "Sim::Volume" for bulwark-sim-protection: /latency_ms: expected a number, got string "slow"
-            """)) {
+            """, kind: .invalid)) {
             try engine.protect(sim.plan(["project"], type: "Sim::Project", parameters: parameters))
         }
         #expect(try sim.provider.bank.list(prefix: "/checkpoints/") == [])
@@ -79,10 +79,10 @@ import TestSupport
         let sim = try SimulatedProvider(edges: ["a": ["b"]])
         let engine = Engine(provider: sim.provider)
         let checkpoint = try engine.protect(sim.plan(["a"]))
-        let store = try RestoreStore(path: sim.directory.appendingPathComponent("state.sqlite").path)
+        let store = try SQLiteCatalog(path: sim.directory.appendingPathComponent("state.sqlite").path)
         var parameters = JSONObject()
         parameters["Sim::Node#b"] = ["fail": ["b": "on_complete"]]
-        let restore = try engine.restore(checkpointID: checkpoint.id, parameters: parameters, store: store)
+        let restore = try engine.restore(checkpointID: checkpoint.id, parameters: parameters, catalog: store)
         #expect(restore.status == .fail)
         #expect(restore.error == "Sim::Node b: on_complete: bulwark-sim-protection: simulated failure in on_complete of b")
         #expect(restore.resources["Sim::Node#b"]?["status"] == "error")

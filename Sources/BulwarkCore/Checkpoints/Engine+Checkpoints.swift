@@ -26,44 +26,53 @@ public struct CheckpointQuery: Sendable {
 }
 
 extension Engine {
-    /// Checkpoints of this provider, newest first by default, from the bank's indices.
+    /// Checkpoints of this provider, newest first by default, from the bank's indices,
+    /// read a page at a time: a page of a large bank costs what the page holds, not the
+    /// bank. An unknown marker is an `.invalid` error.
     public func checkpoints(_ query: CheckpointQuery = CheckpointQuery()) throws(EngineError) -> [Checkpoint] {
         let prefix = query.planID.map { BankLayout.byPlan($0, query.projectID) } ?? BankLayout.byProvider(provider.id, query.projectID)
-        var names: [String]
-        do { names = try bank.listAll(prefix: prefix) } catch { throw fail(error) }
-        names = names.map { String($0.dropFirst(prefix.count)) }
-        if query.descending { names.reverse() }
-        var result: [Checkpoint] = []
-        var pastMarker = query.marker == nil
-        for name in names {
-            guard let at = name.lastIndex(of: "@") else { continue }
-            let id = String(name[name.index(after: at)...])
-            if !pastMarker {
-                if id == query.marker { pastMarker = true }
-                continue
+        var marker: String?
+        if let id = query.marker {
+            guard let json = try? (id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) ? bank.getJSON(BankLayout.index(id)) : nil),
+                  let name = json["index_name"]?.stringValue else {
+                throw EngineError(kind: .invalid, "the marker \(id) is not a checkpoint of provider \(provider.id)")
             }
-            let checkpoint: Checkpoint
-            do {
-                guard let json = try bank.getJSON(BankLayout.index(id)) else { continue }
-                checkpoint = Checkpoint(json: json)
-            } catch {
-                throw fail(error)
-            }
-            if checkpoint.providerID != provider.id { continue }
-            if let start = query.startDate, checkpoint.createdAt < start { continue }
-            if let end = query.endDate, checkpoint.createdAt > end { continue }
-            result.append(checkpoint)
-            if query.limit > 0, result.count >= query.limit { break }
+            marker = prefix + name
         }
-        return result
+        let pageSize = query.limit > 0 ? min(max(query.limit, 16), 1000) : 1000
+        var result: [Checkpoint] = []
+        while true {
+            let page: [String]
+            do { page = try bank.list(prefix: prefix, marker: marker, limit: pageSize, descending: query.descending) } catch { throw fail(error) }
+            for key in page {
+                guard let at = key.lastIndex(of: "@") else { continue }
+                let id = String(key[key.index(after: at)...])
+                let checkpoint: Checkpoint
+                do {
+                    guard let json = try bank.getJSON(BankLayout.index(id)) else { continue }
+                    checkpoint = Checkpoint(json: json)
+                } catch {
+                    throw fail(error)
+                }
+                if checkpoint.providerID != provider.id { continue }
+                if let start = query.startDate, checkpoint.createdAt < start { continue }
+                if let end = query.endDate, checkpoint.createdAt > end { continue }
+                result.append(checkpoint)
+                if query.limit > 0, result.count >= query.limit { return result }
+            }
+            if page.count < pageSize { return result }
+            marker = page.last
+        }
     }
 
     public func checkpoint(_ id: String) throws(EngineError) -> Checkpoint {
-        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { throw EngineError("no checkpoint \(id)") }
+        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { throw EngineError("no checkpoint \(id)", kind: .notFound) }
         do {
-            guard let json = try bank.getJSON(BankLayout.index(id)) else { throw EngineError("no checkpoint \(id) in provider \(provider.id)") }
+            guard let json = try bank.getJSON(BankLayout.index(id)) else { throw EngineError("no checkpoint \(id) in provider \(provider.id)", kind: .notFound) }
             let checkpoint = Checkpoint(json: json)
-            guard checkpoint.providerID == provider.id else { throw EngineError("checkpoint \(id) belongs to provider \(checkpoint.providerID), not \(provider.id)") }
+            guard checkpoint.providerID == provider.id else {
+                throw EngineError("checkpoint \(id) belongs to provider \(checkpoint.providerID), not \(provider.id)", kind: .notFound)
+            }
             return checkpoint
         } catch let error as Bank.Failure {
             throw fail(error)
@@ -81,5 +90,34 @@ extension Engine {
         let id = checkpoint.id
         let statuses = pool.map(graph.nodes) { resource in (try? bank.getJSON(BankLayout.status(id, resource))) ?? nil }
         return Array(zip(graph.nodes, statuses))
+    }
+}
+
+extension Engine {
+    /// Set a checkpoint's status by hand (Karbor's os-resetState) to `available` or
+    /// `error`. Refused (`.conflict`) while a live engine runs it: only a run whose
+    /// owner's lease has expired, or a finished checkpoint, can be reset.
+    public func resetState(_ id: String, to status: CheckpointStatus) throws(EngineError) -> Checkpoint {
+        guard status == .available || status == .error else {
+            throw EngineError(kind: .invalid, "a checkpoint can be reset to available or error, not \(status.rawValue)")
+        }
+        var checkpoint = try self.checkpoint(id)
+        do {
+            if [CheckpointStatus.protecting.rawValue, CheckpointStatus.deleting.rawValue].contains(checkpoint.status),
+               let lease = try bank.checkLease(OwnerLease.name(checkpoint.ownerID)), lease.valid {
+                throw EngineError(kind: .conflict, "checkpoint \(id) is \(checkpoint.status) under a running engine (owner \(checkpoint.ownerID)); it can be reset once that run ends or its lease expires")
+            }
+            checkpoint.set("status", .string(status.rawValue))
+            if status == .available { checkpoint.set("error", nil) } else if checkpoint.error == nil {
+                checkpoint.set("error", .string("reset to error by an operator"))
+            }
+            try bank.putJSON(BankLayout.index(id), checkpoint.json)
+            try bank.delete(BankLayout.unfinished + id)
+        } catch let error as Bank.Failure {
+            throw fail(error)
+        } catch {
+            throw error as! EngineError
+        }
+        return checkpoint
     }
 }

@@ -6,28 +6,55 @@ extension Engine {
     /// backups), then remove the checkpoint's objects and index entries. On failure the
     /// checkpoint stays, `error-deleting`, with the reason.
     public func delete(_ id: String, cancellation: CancellationFlag = CancellationFlag()) throws(EngineError) {
+        _ = try beginDelete(id, cancellation: cancellation).run()
+    }
+
+    /// The first half of ``delete(_:cancellation:)``: the checkpoint marked `deleting`
+    /// under this engine's lease; ``PendingRun/run()`` runs the delete flow and returns
+    /// the checkpoint as it was, `deleted`, or throws why it is `error-deleting`.
+    public func beginDelete(_ id: String, cancellation: CancellationFlag = CancellationFlag()) throws(EngineError) -> PendingRun<Checkpoint> {
         var checkpoint = try self.checkpoint(id)
         guard [CheckpointStatus.available.rawValue, CheckpointStatus.error.rawValue, CheckpointStatus.errorDeleting.rawValue]
             .contains(checkpoint.status) else {
-            throw EngineError("checkpoint \(id) is \(checkpoint.status); only available, error or error-deleting checkpoints can be deleted")
+            throw EngineError("checkpoint \(id) is \(checkpoint.status); only available, error or error-deleting checkpoints can be deleted", kind: .conflict)
         }
         let graph = try checkpoint.graph()
         let (plugins, parameters) = try prepare(graph, parameters: JSONObject(), kind: "", origin: "delete")
         let lease = try ownerLease(cancelling: cancellation)
-        defer { lease.release() }
         do {
             try bank.putJSON(BankLayout.unfinished + id, ["owner_id": .string(ownerID), "operation": "delete"])
             checkpoint.set("status", .string(CheckpointStatus.deleting.rawValue))
             checkpoint.set("owner_id", .string(ownerID))
             try bank.putJSON(BankLayout.index(id), checkpoint.json)
         } catch {
+            lease.release()
             throw fail(error)
         }
         let run = RunningRuns.register("delete of checkpoint \(id) (provider \(provider.id))") { [self] reason in
             markAbandoned(id, reason: reason, running: .deleting, failed: .errorDeleting)
             lease.release()
         }
-        defer { RunningRuns.unregister(run) }
+        let started = checkpoint
+        return PendingRun(initial: started, body: { [self] in
+            defer {
+                lease.release()
+                RunningRuns.unregister(run)
+            }
+            try runDelete(started, graph: graph, plugins: plugins, parameters: parameters, lease: lease, cancellation: cancellation)
+            var deleted = started
+            deleted.set("status", .string(CheckpointStatus.deleted.rawValue))
+            return deleted
+        }, abandon: { [self] reason in
+            markAbandoned(id, reason: reason, running: .deleting, failed: .errorDeleting)
+            lease.release()
+            RunningRuns.unregister(run)
+        })
+    }
+
+    private func runDelete(_ checkpoint: Checkpoint, graph: ResourceGraph, plugins: [ProtectionInstance], parameters: [String],
+                           lease: OwnerLease, cancellation: CancellationFlag) throws(EngineError) {
+        var checkpoint = checkpoint
+        let id = checkpoint.id
         // Only failures are recorded: on success everything under the checkpoint goes.
         let bank = self.bank
         let nodes = graph.nodes

@@ -9,12 +9,21 @@ extension Engine {
     /// nothing was started (invalid plan, graph error, bank unreachable).
     public func protect(_ plan: Plan, graph prebuilt: ResourceGraph? = nil, cancellation: CancellationFlag = CancellationFlag(),
                         checkpointID: String = UUID().uuidString.lowercased()) throws(EngineError) -> Checkpoint {
+        let pending = try beginProtect(plan, graph: prebuilt, cancellation: cancellation, checkpointID: checkpointID)
+        return try pending.run() ?? pending.initial
+    }
+
+    /// The first half of ``protect(_:graph:cancellation:checkpointID:)``: everything up
+    /// to the recorded `protecting` checkpoint, whose flow ``PendingRun/run()`` runs.
+    public func beginProtect(_ plan: Plan, graph prebuilt: ResourceGraph? = nil, cancellation: CancellationFlag = CancellationFlag(),
+                             checkpointID: String = UUID().uuidString.lowercased(),
+                             extraInfo: JSONObject = JSONObject()) throws(EngineError) -> PendingRun<Checkpoint> {
         if !plan.providerID.isEmpty, plan.providerID != provider.id {
-            throw EngineError("the plan is for provider \(plan.providerID), not \(provider.id)")
+            throw EngineError(kind: .invalid, "the plan is for provider \(plan.providerID), not \(provider.id)")
         }
         // Checked before anything is written: these name parts of the checkpoint's index keys.
         for (what, value) in [("plan id", plan.id), ("project id", plan.projectID)] where !Plan.isValidID(value) {
-            throw EngineError("the \(what) \"\(value)\" cannot be used: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
+            throw EngineError(kind: .invalid, "the \(what) \"\(value)\" cannot be used: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
         }
         let graph: ResourceGraph
         if let prebuilt { graph = prebuilt } else { graph = try self.graph(for: plan, cancellation: cancellation) }
@@ -23,16 +32,15 @@ extension Engine {
         let now = Date()
         let stamp = BankLayout.stamp(now)
         let day = BankLayout.day(now)
-        var checkpoint = Checkpoint(json: [
+        let checkpoint = Checkpoint(json: [
             "version": "1.0", "id": .string(checkpointID), "status": .string(CheckpointStatus.protecting.rawValue),
             "owner_id": .string(ownerID), "provider_id": .string(provider.id), "project_id": .string(plan.projectID),
             "protection_plan": ["id": .string(plan.id), "name": .string(plan.name), "provider_id": .string(provider.id),
                                 "resources": .array(plan.resources.map(\.json))],
-            "resource_graph": graph.json, "extra_info": [:], "created_at": .string(day),
+            "resource_graph": graph.json, "extra_info": .object(extraInfo), "created_at": .string(day),
             "timestamp": .number(JSONNumber(now.timeIntervalSince1970)), "index_name": .string("\(stamp)@\(checkpointID)"),
         ])
         let lease = try ownerLease(cancelling: cancellation)
-        defer { lease.release() }
         do {
             // The marker first: a crash from here on is found and marked by the next engine.
             try bank.putJSON(BankLayout.unfinished + checkpointID, ["owner_id": .string(ownerID), "operation": "protect"])
@@ -42,17 +50,27 @@ extension Engine {
                 try bank.putJSON(key, ["checkpoint_id": .string(checkpointID)])
             }
         } catch {
+            lease.release()
             throw fail(error)
         }
         let run = RunningRuns.register("protect of checkpoint \(checkpointID) (provider \(provider.id))") { [self] reason in
             markAbandoned(checkpointID, reason: reason, running: .protecting, failed: .error)
             lease.release()
         }
-        defer { RunningRuns.unregister(run) }
-
-        let result = runFlow(.protect, graph: graph, plugins: plugins, parameters: parameters, checkpoint: checkpoint,
-                             restoreID: nil, newResources: nil, cancellation: cancellation, statusPrefix: "")
-        return try finish(checkpoint, result.error, lease: lease)
+        let initial = checkpoint
+        return PendingRun(initial: initial, body: { [self] in
+            defer {
+                lease.release()
+                RunningRuns.unregister(run)
+            }
+            let result = runFlow(.protect, graph: graph, plugins: plugins, parameters: parameters, checkpoint: initial,
+                                 restoreID: nil, newResources: nil, cancellation: cancellation, statusPrefix: "")
+            return try finish(initial, result.error, lease: lease)
+        }, abandon: { [self] reason in
+            markAbandoned(checkpointID, reason: reason, running: .protecting, failed: .error)
+            lease.release()
+            RunningRuns.unregister(run)
+        })
     }
 
     /// Record a run's outcome in its checkpoint's index, only while the run's lease holds,
@@ -119,7 +137,7 @@ extension Engine {
     /// Run one flow with the engine's workers, recording each resource's status object
     /// (`<status prefix>status` under its resource-data section).
     func runFlow(_ operation: Operation, graph: ResourceGraph, plugins: [ProtectionInstance], parameters: [String],
-                 checkpoint: Checkpoint, restoreID: String?, newResources: (any NewResourcesService)?,
+                 checkpoint: Checkpoint, restoreID: String?, restoreContext: String? = nil, newResources: (any NewResourcesService)?,
                  cancellation: CancellationFlag, statusPrefix: String,
                  record: (@Sendable (Int, ResourceOutcome) -> Void)? = nil) -> FlowResult {
         let pool = WorkerPool(threads: concurrency, name: "bulwark-\(operation.rawValue)")
@@ -164,10 +182,11 @@ extension Engine {
             progress = { done, failed in observer.progress(operation: operation, done: done, total: total, failed: failed) }
             events = ObserverEvents(observer: observer)
         }
-        let job = FlowEngine.Job(
+        var job = FlowEngine.Job(
             graph: graph, operation: operation, plugins: plugins, parameters: parameters, checkpointID: id,
             providerID: provider.id, restoreID: restoreID, checkpoint: checkpoint.summary.serialized(),
             section: section, newResources: newResources, events: events, finished: finished, progress: progress)
+        job.restoreContext = restoreContext
         var result = FlowEngine(job, pool: pool, cancellation: cancellation).run()
         // Resources that never ran get their status too, written concurrently.
         if !result.unfinished.isEmpty {

@@ -45,6 +45,8 @@ public final class FlowEngine: @unchecked Sendable {
         public var checkpointID: String
         public var providerID: String
         public var restoreID: String?
+        /// Restore and verify: the caller's target and credentials (JSON text).
+        public var restoreContext: String?
         /// The checkpoint as hooks see it (without the graph), as JSON text.
         public var checkpoint: String
         /// The bank section of each node.
@@ -189,7 +191,8 @@ public final class FlowEngine: @unchecked Sendable {
         guard plugin.implements(job.operation, hook) else { return nil }
         let node = task.node
         let arguments = HookArguments(resource: resourceText(node), parameters: job.parameters[node], checkpointID: job.checkpointID,
-                                      providerID: job.providerID, restoreID: job.restoreID, checkpoint: job.checkpoint)
+                                      providerID: job.providerID, restoreID: job.restoreID, checkpoint: job.checkpoint,
+                                      restoreContext: job.restoreContext)
         let services = CallServices(cancellation: cancellation, events: job.events, bank: job.section(node),
                                     newResources: job.newResources)
         do {

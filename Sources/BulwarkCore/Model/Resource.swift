@@ -78,7 +78,24 @@ public struct Resource: Sendable, Hashable, CustomStringConvertible {
 
 /// An error of the engine, shown to the user as it is.
 public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, for callers that answer differently (the API's status codes).
+    public enum Kind: Sendable, Equatable {
+        /// The caller's input: a plan, parameters, an id that cannot be one.
+        case invalid
+        /// No such checkpoint (or not this provider's).
+        case notFound
+        /// The checkpoint is in a state that does not allow it.
+        case conflict
+        /// The bank or a plugin failed.
+        case unavailable
+        case failed
+    }
+    public var kind: Kind
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, kind: Kind = .failed) {
+        self.message = message
+        self.kind = kind
+    }
+    public init(kind: Kind, _ message: String) { self.init(message, kind: kind) }
     public var description: String { message }
 }

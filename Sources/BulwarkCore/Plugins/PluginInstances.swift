@@ -90,9 +90,13 @@ public struct HookArguments: Sendable {
     public var checkpointID: String
     public var providerID: String
     public var restoreID: String?
+    /// Restore and verify: the caller's target and credentials, as JSON text.
+    public var restoreContext: String?
     public var checkpoint: String
 
-    public init(resource: String, parameters: String, checkpointID: String, providerID: String, restoreID: String? = nil, checkpoint: String) {
+    public init(resource: String, parameters: String, checkpointID: String, providerID: String, restoreID: String? = nil,
+                checkpoint: String, restoreContext: String? = nil) {
+        self.restoreContext = restoreContext
         self.resource = resource
         self.parameters = parameters
         self.checkpointID = checkpointID
@@ -156,10 +160,12 @@ public final class ProtectionInstance: @unchecked Sendable {
                         arguments.providerID.withCString { pv in
                             checkpoint.withCString { cj in
                                 withOptionalCString(arguments.restoreID) { rid in
-                                    var args = bulwark_hook_args(struct_size: MemoryLayout<bulwark_hook_args>.size, resource_json: r,
-                                                                 parameters_json: p, checkpoint_id: c, provider_id: pv,
-                                                                 restore_id: rid, checkpoint_json: cj)
-                                    return function(handle, instance, &args)
+                                    withOptionalCString(arguments.restoreContext) { rc in
+                                        var args = bulwark_hook_args(struct_size: MemoryLayout<bulwark_hook_args>.size, resource_json: r,
+                                                                     parameters_json: p, checkpoint_id: c, provider_id: pv,
+                                                                     restore_id: rid, checkpoint_json: cj, restore_json: rc)
+                                        return function(handle, instance, &args)
+                                    }
                                 }
                             }
                         }

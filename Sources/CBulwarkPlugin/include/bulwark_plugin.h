@@ -279,6 +279,11 @@ typedef struct bulwark_hook_args {
     const char *provider_id;
     const char *restore_id;      /* NULL unless the operation is a restore */
     const char *checkpoint_json; /* the checkpoint's index object as JSON */
+    /* Added in ABI 1.1 (read it only when struct_size covers it): restore and verify
+     * only, else NULL: {"restore_target": URL or null, "restore_auth": {"type":
+     * "password", "username", "password"} or null}, as the API's caller gave them. It
+     * may hold a password: never log it, never store it. */
+    const char *restore_json;
 } bulwark_hook_args;
 
 /* One hook. Return BULWARK_OK, or an error status after set_error. */
