@@ -75,7 +75,7 @@ private func runHook(_ kind: OperationKind, _ hook: Hook, _ call: OpaquePointer?
             providerID: string(a.provider_id),
             restoreID: a.restore_id.map { String(cString: $0) },
             checkpointText: a.checkpoint_json.map { String(cString: $0) } ?? "{}",
-            // A host older than ABI 1.1 passes a shorter struct without restore_json.
+            // A host older than ABI 1.2 passes a shorter struct without restore_json.
             restoreText: a.struct_size >= MemoryLayout<bulwark_hook_args>.size ? a.restore_json.map { String(cString: $0) } : nil)
         let context = PluginContext(call: call, host: box.host)
         try box.protection!.run(kind, hook, input: input, context: context)

@@ -50,7 +50,7 @@ public struct HookInput: Sendable {
     public var checkpoint: JSON { (try? JSON.parse(checkpointText)) ?? .null }
     let checkpointText: String
     /// Restore and verify only: {"restore_target": URL or null, "restore_auth": {...} or
-    /// null}, as the API's caller gave them (null from a host older than ABI 1.1). It may
+    /// null}, as the API's caller gave them (null from a host older than ABI 1.2). It may
     /// hold a password: never log it.
     public var restoreContext: JSON { restoreText.flatMap { try? JSON.parse($0) } ?? .null }
     let restoreText: String?

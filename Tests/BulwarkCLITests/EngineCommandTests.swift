@@ -285,7 +285,7 @@ import TestSupport
         let broken = try TestSupport.bulwark(["provider", "show", "needs-bad"], environment: environment)
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("\(providers.path)/a.yaml:4:11: no protection plugin named bad-protection"))
-        #expect(broken.stderr.contains("\(bad.path): built for plugin ABI 2.3; this host speaks 1.1"))
+        #expect(broken.stderr.contains("\(bad.path): built for plugin ABI 2.3; this host speaks 1.2"))
         let fine = try TestSupport.bulwark(["provider", "show", "fine", "--output", "json"], environment: environment)
         #expect(fine.status == 0, "\(fine.stderr)")
         #expect(try JSON.parse(fine.stdout)["protectables"] == ["Sim::Project"])
@@ -300,7 +300,7 @@ import TestSupport
             let result = try TestSupport.bulwark(["plugin", "inspect", TestSupport.buildDirectory.appendingPathComponent(library).path, "--output", "json"])
             #expect(result.status == 0, "\(library): \(result.stderr)")
             let json = try JSON.parse(result.stdout)
-            #expect(json["abi_version"] == "1.1")
+            #expect(json["abi_version"] == "1.2")
             #expect(json["protectables"] != nil && json["protections"] != nil && json["banks"] != nil)
         }
     }

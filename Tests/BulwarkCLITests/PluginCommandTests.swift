@@ -10,7 +10,7 @@ import TestSupport
         let result = try TestSupport.bulwark(["plugin", "inspect", path, "--output", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSON.parse(result.stdout)
-        #expect(json["abi_version"] == "1.1")
+        #expect(json["abi_version"] == "1.2")
         #expect(json["library"] == "bulwark-noop")
         #expect(json["protectables"] == [])
         #expect(json["banks"] == [])
@@ -23,7 +23,7 @@ import TestSupport
         try TestSupport.compilePlugin(["Plugins/CExample/example_plugin.c"], output: output)
         let result = try TestSupport.bulwark(["plugin", "inspect", output.path])
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("example-c 1.0.0 (plugin ABI 1.1)\nfile: \(output.path)\n"))
+        #expect(result.stdout.hasPrefix("example-c 1.0.0 (plugin ABI 1.2)\nfile: \(output.path)\n"))
         #expect(result.stdout.contains("  Example::Box\n    parent types: Example::Shelf\n"))
         #expect(result.stdout.contains("    protect: on_prepare_begin, on_prepare_finish, on_main, on_complete\n"))
         #expect(result.stdout.contains("bank plugins:\n  example-memory-bank\n"))
@@ -36,7 +36,7 @@ import TestSupport
         let result = try TestSupport.bulwark(["plugin", "inspect", output.path])
         #expect(result.status == 1)
         #expect(result.stdout == "")
-        #expect(result.stderr == "error: \(output.path): built for plugin ABI 2.3; this host speaks 1.1 (rebuild the plugin against bulwark_plugin.h 1.x)\n")
+        #expect(result.stderr == "error: \(output.path): built for plugin ABI 2.3; this host speaks 1.2 (rebuild the plugin against bulwark_plugin.h 1.x)\n")
     }
 
     @Test func listReportsGoodAndBadLibraries() throws {

@@ -1,5 +1,5 @@
 /*
- * bulwark_plugin.h — the Bulwark plugin ABI, version 1.1 (1.1 added bank_writer_open_sized and bulwark_bank.writer_open_sized).
+ * bulwark_plugin.h — the Bulwark plugin ABI, version 1.2 (1.1 added bank_writer_open_sized and bulwark_bank.writer_open_sized; 1.2 added bulwark_hook_args.restore_json).
  *
  * This is the only file a third party needs to write a Bulwark plugin. It is plain C99,
  * depends on nothing but <stddef.h> and <stdint.h>, and is stable: within major version 1
@@ -75,7 +75,7 @@ extern "C" {
 #endif
 
 #define BULWARK_ABI_VERSION_MAJOR 1
-#define BULWARK_ABI_VERSION_MINOR 1
+#define BULWARK_ABI_VERSION_MINOR 2
 
 /* The one symbol a plugin library exports. Its type is bulwark_plugin_init_fn. */
 #define BULWARK_PLUGIN_INIT_SYMBOL "bulwark_plugin_init"
@@ -279,7 +279,7 @@ typedef struct bulwark_hook_args {
     const char *provider_id;
     const char *restore_id;      /* NULL unless the operation is a restore */
     const char *checkpoint_json; /* the checkpoint's index object as JSON */
-    /* Added in ABI 1.1 (read it only when struct_size covers it): restore and verify
+    /* Added in ABI 1.2 (read it only when struct_size covers it): restore and verify
      * only, else NULL: {"restore_target": URL or null, "restore_auth": {"type":
      * "password", "username", "password"} or null}, as the API's caller gave them. It
      * may hold a password: never log it, never store it. */
