@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 bash scripts/peers.sh
+bash scripts/karborclient.sh
 swift build
 swift test --disable-xctest "$@"

@@ -168,10 +168,18 @@ extension Engine {
             throw EngineError(kind: .invalid, "the \(what) \"\(value)\" cannot be used: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
         }
         var problems: [String] = []
-        for (key, _) in plan.parameters {
+        for (key, value) in plan.parameters {
             let type = key.split(separator: "#", maxSplits: 1).first.map(String.init) ?? key
-            if provider.protection(for: type) == nil {
+            guard let plugin = provider.protection(for: type) else {
                 problems.append("parameters key \"\(key)\": no protection plugin of provider \(provider.id) handles \(type)")
+                continue
+            }
+            // A type's entry applies to resources the graph finds later too: check it alone.
+            if !key.contains("#"), let schema = try schema(plugin, "options", type) {
+                let errors = schema.validate(value).errors
+                if !errors.isEmpty {
+                    problems.append("parameters key \"\(key)\", checked by \(plugin.entry.name): " + errors.map(\.description).joined(separator: "; "))
+                }
             }
         }
         for (index, resource) in plan.resources.enumerated() {

@@ -93,8 +93,9 @@ public enum TestSupport {
     /// Start the built `bulwark` executable in the background, its output going to files
     /// (`<label>.out`, `<label>.err` in `directory`) so that it never blocks on a pipe.
     public static func startBulwark(_ arguments: [String], environment: [String: String], directory: URL,
-                                    label: String) throws -> BackgroundProcess {
+                                    label: String, workingDirectory: URL? = nil) throws -> BackgroundProcess {
         let process = Process()
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         process.executableURL = buildDirectory.appendingPathComponent("bulwark")
         process.arguments = arguments
         process.environment = environment

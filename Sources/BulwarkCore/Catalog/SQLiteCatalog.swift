@@ -33,8 +33,9 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     /// Open (creating it if need be) and bring its schema up to date.
     public init(path: String) throws(CatalogError) {
         self.path = path
+        let parent = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         } catch {
             throw CatalogError(.storage, "cannot create the directory of catalog \(path): \(error.localizedDescription)")
         }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# python-karborclient 2.1.0 (and python-openstackclient, for `openstack data protection`),
+# unchanged, in a venv of their own: the clients the service's tests and demo run against
+# bulwark serve. Idempotent.
+set -euo pipefail
+venv=${BULWARK_KARBORCLIENT_VENV:-${PEERS_DIR:-/tmp/bulwark-peers}/karborclient}
+if [ -x "$venv/bin/karbor" ] && [ -x "$venv/bin/openstack" ] && "$venv/bin/karbor" --version 2>&1 | grep -q '^2\.1\.0$'; then
+    exit 0
+fi
+echo "karborclient: installing python-karborclient 2.1.0 and python-openstackclient into $venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check python-karborclient==2.1.0 python-openstackclient
+"$venv/bin/karbor" --version
