@@ -44,5 +44,8 @@ echo; echo "== delete"
 "$bulwark" checkpoint list --provider demo
 echo "demo finished: protect -> list -> restore -> delete"
 
+echo; echo "================ the service: bulwark serve and python-karborclient"
+bash scripts/demo-serve.sh
+
 echo; echo "================ the OS Kubernetes Provider"
 bash scripts/demo-openstack-kubernetes.sh

@@ -141,7 +141,8 @@ struct Heartbeat: ServiceLifecycle.Service {
         let interval = max(1.0, Double(service.leaseTTL) / 3)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await beat()
-            try? await Task.sleep(for: .seconds(interval))
+            // The wait ends early on a graceful shutdown, so that a stop is not held up.
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) } } catch { return }
         }
     }
 
