@@ -53,17 +53,11 @@ import TestSupport
         return r.stdout
     }
 
-    /// One raw request with curl: (status, body as JSON or nil).
+    /// One raw request: (status, body as JSON or nil, body).
     func http(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
               token: String? = nil) throws -> (Int, JSON?, String) {
-        var arguments = ["-s", "-g", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Content-Type: \(contentType)"]
-        if let token = token ?? Optional(self.token), !token.isEmpty { arguments += ["-H", "X-Auth-Token: \(token)"] }
-        if let body { arguments += ["--data-binary", body] }
-        let r = try TestSupport.run("/usr/bin/env", ["curl"] + arguments + [server.url + path])
-        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        let status = Int(lines.last ?? "") ?? 0
-        let text = lines.dropLast().joined(separator: "\n")
-        return (status, try? JSON.parse(text), text)
+        let a = try ServeHTTP(url: server.url)(method, path, body: body, contentType: contentType, token: token ?? self.token)
+        return (a.status, a.json, a.text)
     }
 
     @Test func karborClientRunsTheWholeFlow() throws {
