@@ -123,7 +123,8 @@ public final class Engine: Sendable {
                     try bank.delete(marker)
                     continue
                 }
-                if let lease = try bank.checkLease(OwnerLease.name(owner)), lease.valid { continue }
+                let name = info["lease"]?.stringValue ?? OwnerLease.name(owner)
+                if let lease = try bank.checkLease(name), lease.valid { continue }
                 if var checkpoint = try bank.getJSON(BankLayout.index(id)).map(Checkpoint.init) {
                     let deleting = checkpoint.status == CheckpointStatus.deleting.rawValue
                     if checkpoint.status == CheckpointStatus.protecting.rawValue || deleting {

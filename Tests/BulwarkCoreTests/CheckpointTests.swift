@@ -89,6 +89,22 @@ import TestSupport
         #expect(restore.resources["Sim::Node#a"]?["status"] == "error")
     }
 
+    /// A server runs many operations on one engine at once: one ending must not take the
+    /// lease of another with it.
+    @Test func overlappingRunsOfOneEngineKeepTheirOwnLeases() throws {
+        let sim = try SimulatedProvider(pods: 1, volumes: 1)
+        let engine = Engine(provider: sim.provider)
+        let plan = sim.plan(["project"], type: "Sim::Project")
+        let first = try engine.beginProtect(plan)
+        let second = try engine.beginProtect(plan)
+        #expect(try first.run()?.status == "available")
+        let marker = try #require(try sim.provider.bank.getJSON("/indices/unfinished/\(second.initial.id)"))
+        let lease = try #require(marker["lease"]?.stringValue)
+        #expect(try sim.provider.bank.checkLease(lease)?.valid == true)
+        #expect(try engine.recoverOrphans() == [])
+        #expect(try second.run()?.status == "available")
+    }
+
     @Test func orphanedCheckpointIsMarkedErrorAfterItsLeaseExpires() throws {
         let sim = try SimulatedProvider(edges: ["a": []])
         let bank = sim.provider.bank

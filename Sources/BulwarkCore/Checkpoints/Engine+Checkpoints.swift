@@ -103,8 +103,10 @@ extension Engine {
         }
         var checkpoint = try self.checkpoint(id)
         do {
+            let marker = try bank.getJSON(BankLayout.unfinished + id)
+            let leaseName = marker?["lease"]?.stringValue ?? OwnerLease.name(checkpoint.ownerID)
             if [CheckpointStatus.protecting.rawValue, CheckpointStatus.deleting.rawValue].contains(checkpoint.status),
-               let lease = try bank.checkLease(OwnerLease.name(checkpoint.ownerID)), lease.valid {
+               let lease = try bank.checkLease(leaseName), lease.valid {
                 throw EngineError(kind: .conflict, "checkpoint \(id) is \(checkpoint.status) under a running engine (owner \(checkpoint.ownerID)); it can be reset once that run ends or its lease expires")
             }
             checkpoint.set("status", .string(status.rawValue))

@@ -20,9 +20,10 @@ extension Engine {
         }
         let graph = try checkpoint.graph()
         let (plugins, parameters) = try prepare(graph, parameters: JSONObject(), kind: "", origin: "delete")
-        let lease = try ownerLease(cancelling: cancellation)
+        let lease = try ownerLease(run: id, cancelling: cancellation)
         do {
-            try bank.putJSON(BankLayout.unfinished + id, ["owner_id": .string(ownerID), "operation": "delete"])
+            try bank.putJSON(BankLayout.unfinished + id, ["owner_id": .string(ownerID), "operation": "delete",
+                                                         "lease": .string(OwnerLease.name(ownerID, run: id))])
             checkpoint.set("status", .string(CheckpointStatus.deleting.rawValue))
             checkpoint.set("owner_id", .string(ownerID))
             try bank.putJSON(BankLayout.index(id), checkpoint.json)

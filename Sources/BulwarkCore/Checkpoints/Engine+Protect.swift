@@ -40,10 +40,11 @@ extension Engine {
             "resource_graph": graph.json, "extra_info": .object(extraInfo), "created_at": .string(day),
             "timestamp": .number(JSONNumber(now.timeIntervalSince1970)), "index_name": .string("\(stamp)@\(checkpointID)"),
         ])
-        let lease = try ownerLease(cancelling: cancellation)
+        let lease = try ownerLease(run: checkpointID, cancelling: cancellation)
         do {
             // The marker first: a crash from here on is found and marked by the next engine.
-            try bank.putJSON(BankLayout.unfinished + checkpointID, ["owner_id": .string(ownerID), "operation": "protect"])
+            try bank.putJSON(BankLayout.unfinished + checkpointID, ["owner_id": .string(ownerID), "operation": "protect",
+                                                                   "lease": .string(OwnerLease.name(ownerID, run: checkpointID))])
             try bank.putJSON(BankLayout.index(checkpointID), checkpoint.json)
             for key in BankLayout.indexKeys(id: checkpointID, provider: provider.id, project: plan.projectID, plan: plan.id,
                                             date: day, stamp: stamp) {
@@ -122,10 +123,11 @@ extension Engine {
         try? bank.delete(BankLayout.unfinished + id)
     }
 
-    /// This engine's lease for one run; losing it cancels `cancellation`.
-    func ownerLease(cancelling cancellation: CancellationFlag) throws(EngineError) -> OwnerLease {
+    /// This engine's lease for one run (of checkpoint `run`); losing it cancels `cancellation`.
+    func ownerLease(run: String, cancelling cancellation: CancellationFlag) throws(EngineError) -> OwnerLease {
         do {
-            return try OwnerLease(OwnerLease.store(bank: bank, owner: ownerID), ttl: UInt32(provider.config.leaseTTL),
+            return try OwnerLease(OwnerLease.store(bank: bank, owner: ownerID, name: OwnerLease.name(ownerID, run: run)),
+                                  ttl: UInt32(provider.config.leaseTTL),
                                   onLost: { _ in cancellation.cancel() })
         } catch let error as Bank.Failure {
             throw fail(error)

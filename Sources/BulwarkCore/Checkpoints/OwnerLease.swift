@@ -28,11 +28,14 @@ final class OwnerLease: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let onLost: @Sendable (String) -> Void
 
+    /// The lease of an engine (CLI runs of before per-run leases named only their owner).
     static func name(_ owner: String) -> String { "owner-\(owner)" }
+    /// The lease of one run of an engine: runs of one engine (a server's) overlap, and
+    /// the end of one must not take the others' lease with it.
+    static func name(_ owner: String, run: String) -> String { "owner-\(owner)-\(run)" }
 
-    /// The lease of engine `owner` in `bank`.
-    static func store(bank: Bank, owner: String) -> Store {
-        let name = Self.name(owner)
+    /// The lease `name` of engine `owner` in `bank`.
+    static func store(bank: Bank, owner: String, name: String) -> Store {
         return Store(
             acquire: { ttl in try bank.acquireLease(name, owner: owner, ttl: ttl) },
             renew: { ttl in try bank.renewLease(name, owner: owner, ttl: ttl) },
