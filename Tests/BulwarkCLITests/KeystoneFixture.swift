@@ -32,10 +32,10 @@ struct KeystoneFixture {
         return full
     }
 
-    /// A token of `user` scoped to `project`.
-    func token(_ user: String, project: String) throws -> String {
+    /// A token of `user` (password `pw-<user>` unless given) scoped to `project`.
+    func token(_ user: String, password: String? = nil, project: String) throws -> String {
         let body: JSON = ["auth": ["identity": ["methods": ["password"], "password": ["user": [
-            "name": .string(user), "domain": ["id": "default"], "password": .string("pw-" + user)]]],
+            "name": .string(user), "domain": ["id": "default"], "password": .string(password ?? "pw-" + user)]]],
                                    "scope": ["project": ["id": .string(project)]]]]
         let r = try HTTPClient().send(HTTPRequest(method: "POST", url: Self.url + "/auth/tokens", headers: [("Content-Type", "application/json")],
                                                   body: body.serializedBytes()))

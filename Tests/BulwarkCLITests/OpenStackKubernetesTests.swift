@@ -18,6 +18,7 @@ import TestSupport
         let kube: KubernetesClient
         let cinder: CinderClient
         let projectID: String
+        let username: String
         let password = "pw-" + UUID().uuidString
         let kubeToken: String
         let namespace = "apps"
@@ -39,6 +40,7 @@ import TestSupport
                 authURL: "http://127.0.0.1:5000/v3", method: .password(username: "admin", password: "secret", userDomain: "Default"),
                 projectName: "admin"))
             let suffix = String(UUID().uuidString.prefix(8)).lowercased()
+            username = "bulwark-\(suffix)"
             func keystone(_ method: String, _ path: String, _ body: JSON? = nil) throws -> JSON {
                 let r = try admin.send(HTTPRequest(method: method, url: "http://127.0.0.1:5000/v3" + path,
                                                    headers: [("Content-Type", "application/json")], body: body?.serializedBytes()))
