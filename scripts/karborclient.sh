@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # python-karborclient 2.1.0 (and python-openstackclient, for `openstack data protection`),
 # unchanged, in a venv of their own: the clients the service's tests and demo run against
-# bulwark serve. Idempotent.
+# bulwark serve; and schemathesis. Idempotent.
 set -euo pipefail
 venv=${BULWARK_KARBORCLIENT_VENV:-${PEERS_DIR:-/tmp/bulwark-peers}/karborclient}
-if [ -x "$venv/bin/karbor" ] && [ -x "$venv/bin/openstack" ] && "$venv/bin/karbor" --version 2>&1 | grep -q '^2\.1\.0$'; then
-    exit 0
+if ! { [ -x "$venv/bin/karbor" ] && [ -x "$venv/bin/openstack" ] && "$venv/bin/karbor" --version 2>&1 | grep -q '^2\.1\.0$'; }; then
+    echo "karborclient: installing python-karborclient 2.1.0 and python-openstackclient into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check python-karborclient==2.1.0 python-openstackclient
+    "$venv/bin/karbor" --version
 fi
-echo "karborclient: installing python-karborclient 2.1.0 and python-openstackclient into $venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check python-karborclient==2.1.0 python-openstackclient
-"$venv/bin/karbor" --version
+
+# schemathesis, pinned, in a venv of its own: the tests check the server against
+# docs/openapi.json with it.
+st=${BULWARK_SCHEMATHESIS_VENV:-${PEERS_DIR:-/tmp/bulwark-peers}/schemathesis}
+if ! "$st/bin/schemathesis" --version 2>/dev/null | grep -q '4\.32\.5'; then
+    echo "karborclient: installing schemathesis 4.32.5 into $st"
+    python3 -m venv "$st"
+    "$st/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
+fi

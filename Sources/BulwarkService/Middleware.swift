@@ -39,6 +39,12 @@ struct FaultMiddleware: RouterMiddleware {
         } catch let fault as Fault {
             return try fault.response(from: request, context: context)
         } catch let error as HTTPError {
+            if error.status == .notFound, case let allowed = RouteTable.api.methods(for: request.uri.path), !allowed.isEmpty {
+                var response = try Fault(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); it takes \(allowed.joined(separator: ", ")).")
+                    .response(from: request, context: context)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let fault: Fault = switch error.status {
             case .notFound: Fault.notFound("The resource could not be found: no route for \(request.method) \(request.uri.path).")
             case .methodNotAllowed: Fault(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path).")

@@ -34,16 +34,20 @@ struct Query: Sendable {
     /// `created_at:desc`; only the first key of a list is used).
     func page(sortable: Set<String>) throws -> (limit: Int, marker: String?, key: String, ascending: Bool) {
         var limit = 1000
-        if let text = self["limit"] {
+        if let text = values["limit"] {
             guard let n = Int(text), n >= 0 else { throw Fault.badRequest("limit must be a whole number of 0 or more (got \(text))") }
             limit = n == 0 ? 1000 : min(n, 1000)
         }
         var key = "created_at"
         var ascending = false
-        if let sort = self["sort"] ?? self["sort_key"] {
+        if let sort = values["sort"] ?? values["sort_key"] {
             let first = sort.split(separator: ",").first.map(String.init) ?? sort
-            let parts = first.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-            key = parts[0]
+            let parts = first.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                .map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard let named = parts.first, !named.isEmpty else {
+                throw Fault.badRequest("sort must name a key, as key:asc or key:desc; the sort keys are \(sortable.sorted().joined(separator: ", "))")
+            }
+            key = named
             let direction = parts.count > 1 ? parts[1].lowercased() : (self["sort_dir"]?.lowercased() ?? "desc")
             guard direction == "asc" || direction == "desc" else {
                 throw Fault.badRequest("sort direction must be asc or desc (got \(direction))")

@@ -14,23 +14,7 @@ import TestSupport
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     init() throws {
-        directory = try TestSupport.temporaryDirectory("serve")
-        let fm = FileManager.default
-        try fm.createDirectory(at: directory.appendingPathComponent("providers"), withIntermediateDirectories: true)
-        try fm.createDirectory(at: directory.appendingPathComponent("files"), withIntermediateDirectories: true)
-        try "hello\n".write(to: directory.appendingPathComponent("files/a.txt"), atomically: true, encoding: .utf8)
-        try "world\n".write(to: directory.appendingPathComponent("files/b.txt"), atomically: true, encoding: .utf8)
-        try """
-            id: demo
-            name: Demo
-            description: files into SQLite
-            lease_ttl: 3
-            protectables:
-              Demo::Folder: {roots: [files]}
-              Demo::File: {}
-            plugins: [bulwark-demo-protection]
-            bank: {plugin: sqlite, options: {path: bank.sqlite}}
-            """.write(to: directory.appendingPathComponent("providers/demo.yaml"), atomically: true, encoding: .utf8)
+        directory = try ServeFixture.demo("serve", leaseTTL: 3, extraFiles: ["b.txt": "world\n"])
         server = try ServeProcess(config: """
             providers: {directory: providers}
             catalog: {path: catalog.sqlite}

@@ -16,20 +16,7 @@ import TestSupport
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     init() throws {
-        directory = try TestSupport.temporaryDirectory("tenancy")
-        let fm = FileManager.default
-        try fm.createDirectory(at: directory.appendingPathComponent("providers"), withIntermediateDirectories: true)
-        try fm.createDirectory(at: directory.appendingPathComponent("files"), withIntermediateDirectories: true)
-        try "hello\n".write(to: directory.appendingPathComponent("files/a.txt"), atomically: true, encoding: .utf8)
-        try """
-            id: demo
-            name: Demo
-            protectables:
-              Demo::Folder: {roots: [files]}
-              Demo::File: {}
-            plugins: [bulwark-demo-protection]
-            bank: {plugin: sqlite, options: {path: bank.sqlite}}
-            """.write(to: directory.appendingPathComponent("providers/demo.yaml"), atomically: true, encoding: .utf8)
+        directory = try ServeFixture.demo("tenancy")
         projectA = try keystone.project("a")
         projectB = try keystone.project("b")
         adminProject = try keystone.project("ops")

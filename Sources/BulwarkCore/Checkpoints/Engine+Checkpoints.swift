@@ -30,10 +30,16 @@ extension Engine {
     /// read a page at a time: a page of a large bank costs what the page holds, not the
     /// bank. An unknown marker is an `.invalid` error.
     public func checkpoints(_ query: CheckpointQuery = CheckpointQuery()) throws(EngineError) -> [Checkpoint] {
+        // Both name parts of the index keys listed.
+        for (what, value) in [("project id", Optional(query.projectID)), ("plan id", query.planID)] {
+            if let value, !Plan.isValidID(value) {
+                throw EngineError(kind: .invalid, "the \(what) \"\(value)\" cannot be one: an id is made of A-Z a-z 0-9 _ . - and is not \".\" or \"..\"")
+            }
+        }
         let prefix = query.planID.map { BankLayout.byPlan($0, query.projectID) } ?? BankLayout.byProvider(provider.id, query.projectID)
         var marker: String?
         if let id = query.marker {
-            guard let json = try? (id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) ? bank.getJSON(BankLayout.index(id)) : nil),
+            guard let json = try? (!id.isEmpty && id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) ? bank.getJSON(BankLayout.index(id)) : nil),
                   let name = json["index_name"]?.stringValue else {
                 throw EngineError(kind: .invalid, "the marker \(id) is not a checkpoint of provider \(provider.id)")
             }
@@ -66,7 +72,7 @@ extension Engine {
     }
 
     public func checkpoint(_ id: String) throws(EngineError) -> Checkpoint {
-        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { throw EngineError("no checkpoint \(id)", kind: .notFound) }
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { throw EngineError("no checkpoint \(id)", kind: .notFound) }
         do {
             guard let json = try bank.getJSON(BankLayout.index(id)) else { throw EngineError("no checkpoint \(id) in provider \(provider.id)", kind: .notFound) }
             let checkpoint = Checkpoint(json: json)
