@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(name: "BulwarkSchemaTests", dependencies: ["BulwarkSchema", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport", "BankConformance"],
                     exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BulwarkServiceTests", dependencies: ["BulwarkService", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkJSON", "BulwarkHTTP", "BulwarkKubernetes", "BulwarkOpenStack", "TestSupport"],
                     swiftSettings: strict),
     ]
