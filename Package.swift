@@ -70,6 +70,8 @@ let package = Package(
         .target(name: "BulwarkService",
                 dependencies: ["BulwarkCore", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkHTTP", "BulwarkOpenStack",
                                .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics"),
                                .product(name: "Prometheus", package: "swift-prometheus"),

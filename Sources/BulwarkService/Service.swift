@@ -2,6 +2,9 @@ import BulwarkCore
 import BulwarkJSON
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -81,8 +84,21 @@ public final class BulwarkService: Sendable {
     /// and return. `onListening` is told the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Routes.router(self)
+        let server: HTTPServerBuilder
+        if let tls = config.tls {
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+                let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+                server = try .tls(.http1(), tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: NIOSSLPrivateKeySource.privateKey(key)))
+            } catch {
+                throw ServiceError("\(config.file): tls: cannot use the certificate \(tls.certificate) and key \(tls.key) (PEM files): \(error)")
+            }
+        } else {
+            server = .http1()
+        }
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bulwark"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
