@@ -50,7 +50,7 @@ import TestSupport
     @Test func abiMajorMismatch() throws {
         let path = try build("ABI_MAJOR")
         #expect(loadError(path)?.description ==
-            "\(path): built for plugin ABI 2.3; this host speaks 1.1 (rebuild the plugin against bulwark_plugin.h 1.x)")
+            "\(path): built for plugin ABI 2.3; this host speaks 1.2 (rebuild the plugin against bulwark_plugin.h 1.x)")
     }
 
     @Test func initReturnsAnError() throws {

@@ -18,7 +18,7 @@ import TestSupport
     @Test func descriptor() {
         #expect(library.name == "example-c")
         #expect(library.version == "1.0.0")
-        #expect(library.abiVersion == "1.1")
+        #expect(library.abiVersion == "1.2")
         #expect(library.protectables.map(\.resourceType) == ["Example::Shelf", "Example::Box"])
         #expect(library.protectables[1].parentTypes == ["Example::Shelf"])
         #expect(library.protectables[1].configSchema?["type"] == "object")

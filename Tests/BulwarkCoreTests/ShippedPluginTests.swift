@@ -9,7 +9,7 @@ import TestSupport
     @Test func noopLoadsAndRunsEveryOperation() throws {
         let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkNoop"))
         #expect(library.name == "bulwark-noop")
-        #expect(library.abiVersion == "1.1")
+        #expect(library.abiVersion == "1.2")
         let noop = try #require(library.protections.first)
         #expect(noop.name == "bulwark-noop-protection")
         #expect(noop.aliases.contains("karbor-noop-protection-plugin"))
