@@ -104,19 +104,34 @@ struct DirectoryBank: BankPlugin {
 
     // MARK: Leases
 
+    /// A released lease's file is removed (each run has a lease of its own, so they would
+    /// pile up). A process that locked the file just as another removed it sees that the
+    /// path no longer names its file and opens it again.
     private func withLease<R>(_ name: String, _ body: (inout LeaseInfo?) throws -> R) throws -> R {
         let path = root + "/~leases/" + name
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Files.error("open lease", name) }
+        var fd: Int32 = -1
+        while true {
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw Files.error("open lease", name) }
+            while flock(fd, LOCK_EX) != 0 {
+                if errno != EINTR { close(fd); throw Files.error("lock lease", name) }
+            }
+            var held = stat(), named = stat()
+            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev { break }
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
         defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 { if errno != EINTR { throw Files.error("lock lease", name) } }
         defer { flock(fd, LOCK_UN) }
         var bytes = [UInt8](repeating: 0, count: 4096)
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
         var info = n > 0 ? (try? JSON.parse(bytes: bytes.prefix(n))).flatMap(LeaseInfo.init(json:)) : nil
         let before = info
         let result = try body(&info)
-        if info != before {
+        if info == nil {
+            // Released, or never held (a check opens the file too): remove it while locked.
+            guard unlink(path) == 0 || errno == ENOENT else { throw Files.error("remove lease", name) }
+        } else if info != before {
             let text = info.map { $0.json.serializedBytes() } ?? []
             guard ftruncate(fd, 0) == 0 else { throw Files.error("write lease", name) }
             let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

@@ -135,6 +135,8 @@ public final class Engine: Sendable {
                     }
                 }
                 try bank.delete(marker)
+                // The dead run's lease is its no longer: drop it, so that leases do not pile up.
+                try? bank.releaseLease(name, owner: owner)
             } catch {
                 throw fail(error)
             }
