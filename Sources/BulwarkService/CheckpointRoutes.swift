@@ -51,7 +51,7 @@ struct CheckpointRoutes {
         let query = Query(request)
         let page = try query.page(sortable: ["created_at"])
         for name in ["start_date", "end_date"] {
-            if let day = query[name], !Self.isDay(day) { throw Fault.badRequest("\(name) must be a day as YYYY-MM-DD (got \(day))") }
+            if let day = query[name], !CheckpointQuery.isDay(day) { throw Fault.badRequest("\(name) must be a day as YYYY-MM-DD (got \(day))") }
         }
         let listed = try context.listedProject(query)
         let catalog = service.catalog
@@ -87,13 +87,6 @@ struct CheckpointRoutes {
             body["checkpoints_links"] = links
         }
         return JSONResponse.make(.object(body))
-    }
-
-    static func isDay(_ text: String) -> Bool {
-        guard let m = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/), let y = Int(m.1), let month = Int(m.2), let d = Int(m.3),
-              (1...12).contains(month) else { return false }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        return (1...[31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(d)
     }
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {

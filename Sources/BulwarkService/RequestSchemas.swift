@@ -6,7 +6,7 @@ import BulwarkSchema
 /// document promises and what the server enforces cannot drift apart.
 enum RequestSchemas {
     private static func component(_ name: String) -> JSONSchema {
-        guard let document = try? JSON.parse(OpenAPIDocument.text), let schema = document["components"]?["schemas"]?[name] else {
+        guard let schema = OpenAPIDocument.json["components"]?["schemas"]?[name] else {
             fatalError("the OpenAPI document has no component \(name)")
         }
         do { return try JSONSchema(schema) } catch { fatalError("the OpenAPI component \(name) does not compile: \(error)") }

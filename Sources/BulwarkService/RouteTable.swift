@@ -5,11 +5,11 @@ import BulwarkJSON
 struct RouteTable: Sendable {
     private let routes: [(segments: [String], methods: [String])]
 
-    static let api = RouteTable(document: OpenAPIDocument.text)
+    static let api = RouteTable(document: OpenAPIDocument.json)
 
-    init(document: String) {
+    init(document: JSON) {
         var routes: [(segments: [String], methods: [String])] = []
-        for (path, operations) in (try? JSON.parse(document))?["paths"]?.objectValue ?? JSONObject() {
+        for (path, operations) in document["paths"]?.objectValue ?? JSONObject() {
             let methods = (operations.objectValue ?? JSONObject()).map { $0.key.uppercased() }.sorted()
             routes.append((path.split(separator: "/").map(String.init), methods))
         }

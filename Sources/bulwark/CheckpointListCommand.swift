@@ -18,20 +18,11 @@ struct CheckpointListCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--start-date", startDate), ("--end-date", endDate)] {
-            if let value, !Self.isDay(value) {
+            if let value, !CheckpointQuery.isDay(value) {
                 throw ValidationError("\(name) must be a day of the calendar as YYYY-MM-DD (got \(value))")
             }
         }
         if limit < 0 { throw ValidationError("--limit must be 0 (all) or a positive number (got \(limit))") }
-    }
-
-    /// A real day of the Gregorian calendar, as YYYY-MM-DD.
-    static func isDay(_ text: String) -> Bool {
-        guard let m = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/), let y = Int(m.1), let month = Int(m.2), let d = Int(m.3),
-              (1...12).contains(month) else { return false }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return (1...days).contains(d)
     }
 
     func run() throws {

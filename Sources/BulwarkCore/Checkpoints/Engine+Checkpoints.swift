@@ -25,6 +25,17 @@ public struct CheckpointQuery: Sendable {
     }
 }
 
+extension CheckpointQuery {
+    /// A real day of the Gregorian calendar, as YYYY-MM-DD (the date filters' form).
+    public static func isDay(_ text: String) -> Bool {
+        guard let m = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/), let y = Int(m.1), let month = Int(m.2), let d = Int(m.3),
+              (1...12).contains(month) else { return false }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(d)
+    }
+}
+
 extension Engine {
     /// Checkpoints of this provider, newest first by default, from the bank's indices,
     /// read a page at a time: a page of a large bank costs what the page holds, not the
