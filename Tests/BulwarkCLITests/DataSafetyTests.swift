@@ -28,7 +28,7 @@ import TestSupport
         try write("providers/files.yaml", """
             id: files
             name: Files
-            lease_ttl: 2
+            lease_ttl: 6
             protectables:
               Demo::Folder: {roots: [\(directory.path)/files, \(directory.path)/small]}
               Demo::File: {}
@@ -210,7 +210,7 @@ import TestSupport
 
         let left = try FileManager.default.contentsOfDirectory(atPath: path("restored/files"))
         #expect(left.allSatisfy { $0 == "big.bin" }, "partial files left in the target: \(left)")
-        // Once its lease (lease_ttl 2) has expired, the restore is failed, not in_progress for ever.
+        // Once its lease (lease_ttl 6) has expired, the restore is failed, not in_progress for ever.
         var record: JSON = .null
         try TestSupport.waitFor("the killed restore to be recovered") {
             record = try json(try bulwark(["restore", "list", "--output", "json"]))[0] ?? .null
