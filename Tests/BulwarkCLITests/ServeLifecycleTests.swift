@@ -5,7 +5,8 @@ import TestSupport
 
 /// How `bulwark serve` ends: a clean stop (SIGTERM) leaves no checkpoint running, and a
 /// killed server's checkpoint is failed by the next one once its lease expires, with its
-/// operation log saying why and no catalog row lost.
+/// operation log saying why and no catalog row lost. Operations and hooks in flight show
+/// in /metrics.
 @Suite final class ServeLifecycleTests {
     let directory: URL
     let token = "ops:p1"
@@ -100,5 +101,41 @@ import TestSupport
         // Nothing of the catalog was lost: the plan is there, as it was.
         #expect(try after("GET", "/v1/p1/plans/\(plan)", token: token).json?["plan"]?["name"] == "slow 60000")
         restarted.stop()
+    }
+
+    /// One series' value in a Prometheus text exposition, nil when it is absent.
+    func value(_ metrics: String, _ series: String) -> Double? {
+        for line in metrics.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    @Test func metricsShowOperationsHooksBankCallsAndRequests() throws {
+        let server = try start("serve-metrics")
+        let http = ServeHTTP(url: server.url)
+        let id = try checkpoint(http, plan: try plan(http, latency: 3000))
+        let hooks = #"bulwark_hooks_running{operation="protect"}"#
+        var during = ""
+        try TestSupport.waitFor("a protect hook to show as running", timeout: 120, poll: 0.05) {
+            during = try http("GET", "/metrics", token: nil).text
+            return (value(during, hooks) ?? 0) >= 1
+        }
+        #expect(value(during, "bulwark_operations_running") == 1, "\(during)")
+        try TestSupport.waitFor("the checkpoint to be available", timeout: 120, poll: 0.2) {
+            try http("GET", "/v1/p1/providers/sim/checkpoints/\(id)", token: token).json?["checkpoint"]?["status"] == "available"
+        }
+        // The log is ended (and the counters moved) just after the bank says available.
+        var after = ""
+        try TestSupport.waitFor("the operation to be counted", timeout: 60, poll: 0.1) {
+            after = try http("GET", "/metrics", token: nil).text
+            return value(after, #"bulwark_operations_total{type="protect",outcome="success"}"#) == 1
+        }
+        #expect(value(after, hooks) == 0)
+        #expect(value(after, "bulwark_operations_running") == 0)
+        #expect((value(after, #"bulwark_bank_call_duration_count{bank="bulwark-sqlite-bank",call="put"}"#) ?? 0) > 0, "\(after)")
+        #expect(value(after, #"hb_requests{http_route="/v1/{project}/plans",http_request_method="POST",http_response_status_code="200"}"#) == 1, "\(after)")
+        #expect(!after.contains(token))
+        server.stop()
     }
 }

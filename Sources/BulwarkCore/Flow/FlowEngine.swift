@@ -1,5 +1,6 @@
 import BulwarkJSON
 import Foundation
+import Metrics
 
 /// How one resource ended in a flow.
 public struct ResourceOutcome: Sendable, Equatable {
@@ -97,9 +98,13 @@ public final class FlowEngine: @unchecked Sendable {
     private var doneCount = 0
     private var failedCount = 0
     private var resourceJSON: [String?]
+    /// Hooks inside a plugin right now, by operation (`bulwark_hooks_running`): a hook
+    /// that never returns shows here before anything else notices.
+    private let hooksRunning: Meter
 
     public init(_ job: Job, pool: WorkerPool, cancellation: CancellationFlag) {
         self.job = job
+        hooksRunning = Meter(label: "bulwark_hooks_running", dimensions: [("operation", job.operation.rawValue)])
         self.pool = pool
         self.cancellation = cancellation
         let g = job.graph
@@ -195,6 +200,8 @@ public final class FlowEngine: @unchecked Sendable {
                                       restoreContext: job.restoreContext)
         let services = CallServices(cancellation: cancellation, events: job.events, bank: job.section(node),
                                     newResources: job.newResources)
+        hooksRunning.increment()
+        defer { hooksRunning.decrement() }
         do {
             try plugin.run(job.operation, hook, arguments, services: services)
             return nil
