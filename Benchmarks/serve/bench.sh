@@ -42,7 +42,7 @@ id: demo
 name: Demo
 protectables: {Demo::Folder: {roots: [files]}, Demo::File: {}}
 plugins: [bulwark-demo-protection]
-bank: {plugin: directory, options: {path: bank}}
+bank: {plugin: sqlite, options: {path: bank.sqlite}}
 YAML
 cat > "$dir/serve.yaml" <<YAML
 providers: {directory: providers}
@@ -61,8 +61,13 @@ plan=$(curl -sf -H "$h" -H 'Content-Type: application/json' -d "$(plan_body benc
 for i in $(seq 1 99); do
     curl -sf -o /dev/null -H "$h" -H 'Content-Type: application/json' -d "$(plan_body "p$i")" "$url/v1/$project/plans"
 done
-python3 Benchmarks/serve/seed_bank.py "$dir/bank" demo "$project" "$plan" "$count"
 provider=$(curl -sf -H "$h" "$url/v1/$project/providers" | python3 -c 'import json,sys; print(json.load(sys.stdin)["providers"][0]["id"])')
+# One real checkpoint, then clones of it up to $count (seed_bank.py).
+checkpoint=$(curl -sf -H "$h" -H 'Content-Type: application/json' -d "{\"checkpoint\": {\"plan_id\": \"$plan\"}}" "$url/v1/$project/providers/$provider/checkpoints" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoint"]["id"])')
+for _ in $(seq 1 600); do
+    curl -sf -H "$h" "$url/v1/$project/providers/$provider/checkpoints/$checkpoint" | grep -q '"status": *"available"' && break; sleep 0.1
+done
+python3 Benchmarks/serve/seed_bank.py "$dir/bank.sqlite" "$count"
 test "$(curl -sf -H "$h" "$url/v1/$project/providers/$provider/checkpoints?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["checkpoints"]))')" = 100
 test "$(curl -sf -H "$h" "$url/v1/$project/plans" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["plans"]))')" = 100
 

@@ -1,31 +1,41 @@
 #!/usr/bin/env python3
-"""Seeds a directory bank with N checkpoints in Bulwark's (Karbor's) layout, for the
-service benchmark: each an index object and its by-provider and by-plan index entries,
-as Engine.protect writes them (no resource data: listing reads only indices).
+"""Grows an SQLite bank (Bulwark's default) to COUNT checkpoints for the service
+benchmark, by cloning one real checkpoint that `bulwark serve` made into it: for each
+clone, its index object (new id and time, everything else as written) and its three
+index entries (by provider, by date, by plan), the keys Engine.protect writes. Resource
+data is not cloned: listing reads only indices and index objects.
 
-usage: seed_bank.py BANK_DIR PROVIDER PROJECT PLAN_ID COUNT"""
-import json, os, sys, uuid, time
+usage: seed_bank.py BANK.sqlite COUNT"""
+import json, sqlite3, sys, time, uuid
 
-root, provider, project, plan, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-
-def put(key, value):
-    path = os.path.join(root, key.lstrip("/")) + "~"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(value, f)
-
-start = time.time() - count
-for i in range(count):
+path, count = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(path, timeout=60)
+(key, data), = db.execute("SELECT key, data FROM objects WHERE key LIKE '/checkpoints/%/index.json'").fetchall()
+template = json.loads(data)
+entries = db.execute("SELECT key, data FROM objects WHERE key LIKE '/indices/%' AND key LIKE ?", ("%@" + template["id"],)).fetchall()
+assert len(entries) == 3, entries
+start = time.time() - 86400 * 30
+rows = []
+for i in range(count - 1):
     cid = str(uuid.uuid4())
-    t = start + i
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(t)) + ".%06dZ" % 0
+    t = start + i * (86400 * 30 / count)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
     day = time.strftime("%Y-%m-%d", time.gmtime(t))
-    index = {"version": "1.0", "id": cid, "status": "available", "owner_id": "seed", "provider_id": provider,
-             "project_id": project, "protection_plan": {"id": plan, "name": "bench", "provider_id": provider,
-             "resources": [{"type": "Demo::Folder", "id": "files", "name": "files"}]},
-             "resource_graph": {"nodes": [{"resource": {"type": "Demo::Folder", "id": "files", "name": "files"}, "children": []}], "roots": [0]},
-             "extra_info": {"created_by": "seed"}, "created_at": day, "timestamp": t, "index_name": f"{stamp}@{cid}"}
-    put(f"/checkpoints/{cid}/index.json", index)
-    put(f"/indices/by-provider/{provider}/{project}/{stamp}@{cid}", {"checkpoint_id": cid})
-    put(f"/indices/by-plan/{plan}/{project}/{stamp}@{cid}", {"checkpoint_id": cid})
-print(f"seeded {count} checkpoints into {root}")
+    index = dict(template, id=cid, created_at=day, index_name=f"{stamp}@{cid}")
+    body = json.dumps(index).encode()
+    rows.append((f"/checkpoints/{cid}/index.json", len(body), body, t))
+    for ekey, edata in entries:
+        prefix = ekey.rsplit("/", 1)[0]
+        if "/by-date/" in ekey:  # /indices/by-date/<day>/<project>/<name>
+            parts = ekey.split("/")
+            parts[3] = day
+            prefix = "/".join(parts[:-1])
+        value = edata.replace(template["id"].encode(), cid.encode()) if edata else edata
+        rows.append((f"{prefix}/{stamp}@{cid}", len(value or b""), value, t))
+    if len(rows) >= 40000:
+        db.executemany("INSERT INTO objects (key, size, data, updated_at, blob) VALUES (?, ?, ?, ?, NULL)", rows)
+        db.commit()
+        rows = []
+db.executemany("INSERT INTO objects (key, size, data, updated_at, blob) VALUES (?, ?, ?, ?, NULL)", rows)
+db.commit()
+print(f"{path}: {db.execute('SELECT count(*) FROM objects WHERE key LIKE ?', ('/indices/by-provider/%',)).fetchone()[0]} checkpoints")

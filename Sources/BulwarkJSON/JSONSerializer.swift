@@ -45,14 +45,19 @@ extension JSON {
         case .object(let object):
             if object.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            let keys = options.sortedKeys ? object.keys.sorted() : object.keys
-            for (i, key) in keys.enumerated() {
+            // In order, without a lookup per member (listings write thousands of them).
+            func member(_ i: Int, _ m: JSONObject.Element) {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if options.pretty { newline(&out, indent + 1) }
-                JSON.writeString(key, to: &out)
+                JSON.writeString(m.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if options.pretty { out.append(UInt8(ascii: " ")) }
-                object[key]!.write(to: &out, options: options, indent: indent + 1)
+                m.value.write(to: &out, options: options, indent: indent + 1)
+            }
+            if options.sortedKeys {
+                for (i, m) in object.sorted(by: { $0.key < $1.key }).enumerated() { member(i, m) }
+            } else {
+                for i in object.indices { member(i, object[i]) }
             }
             if options.pretty { newline(&out, indent) }
             out.append(UInt8(ascii: "}"))
@@ -66,6 +71,14 @@ extension JSON {
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings (ids, names, times) need no escape: copy them whole.
+        var plain = true
+        for b in s.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { plain = false; break }
+        if plain {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

@@ -56,9 +56,9 @@ struct Fault: HTTPResponseError, CustomStringConvertible {
 /// JSON answers.
 enum JSONResponse {
     static func make(_ json: JSON, status: HTTPResponse.Status = .ok) -> Response {
-        let text = json.serialized()
+        let bytes = json.serializedBytes()
         var buffer = ByteBuffer()
-        buffer.writeString(text)
+        buffer.writeBytes(bytes)
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 

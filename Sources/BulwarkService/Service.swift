@@ -2,6 +2,8 @@ import BulwarkCore
 import BulwarkJSON
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 import HummingbirdCore
 import HummingbirdTLS
 import NIOSSL
@@ -120,6 +122,15 @@ public final class BulwarkService: Sendable {
 
     /// Send the process's metrics to /metrics; once, before the first service opens.
     public static func bootstrapMetrics() { MetricsExport.bootstrap() }
+
+    /// Make NIO's event loops Swift concurrency's global executor, so a request's handler
+    /// runs on the loop that read it instead of hopping to a pool of its own and back
+    /// (on two cores that hop cost a third of the throughput). Blocking calls are unchanged:
+    /// they run on ``blocking(_:)``'s threads, never on a loop. Once, before any task runs.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
 
     /// Begin a clean stop (SIGTERM).
     public func shutdown() async {

@@ -26,6 +26,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        BulwarkService.runTasksOnEventLoops()
         var settings: ServiceConfig
         do { settings = try ServiceConfig.read(config) } catch { throw CLIError(error.description) }
         if let port { settings.port = port }

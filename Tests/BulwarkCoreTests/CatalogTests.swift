@@ -17,6 +17,22 @@ import TestSupport
                    createdAt: time)
     }
 
+    @Test func timesAreUTCWithMicroseconds() {
+        #expect(CatalogTime.text(0) == "1970-01-01T00:00:00.000000")
+        #expect(CatalogTime.text(951_782_400.25) == "2000-02-29T00:00:00.250000")
+        #expect(CatalogTime.text(1_796_180_399.000_123) == "2026-12-02T02:59:59.000123")
+        // Every second of a year's worth of samples matches what gmtime and printf say.
+        for step in stride(from: 0.0, to: 365 * 86_400, by: 86_399.5) {
+            let seconds = 1_700_000_000 + step
+            var t = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                                  parts.tm_hour, parts.tm_min, parts.tm_sec, Int((seconds - Double(Int(seconds))) * 1_000_000))
+            #expect(CatalogTime.text(seconds) == expected)
+        }
+    }
+
     @Test func aStateDatabaseOfBeforeTheCatalogIsUpgradedWithItsRestores() throws {
         // The state database as Bulwark wrote it before the catalog: user_version 0, a
         // restores table without leases, one restore recorded.

@@ -50,12 +50,32 @@ public struct PlanRecord: Sendable {
 
 /// Times as the catalog shows them: UTC, ISO 8601 without a zone, as Karbor's API did.
 public enum CatalogTime {
+    /// `YYYY-MM-DDTHH:MM:SS.ffffff` in UTC. Written digit by digit: listings print two of
+    /// these per record, and `String(format:)` made them a third of a plan listing's cost.
     public static func text(_ seconds: Double) -> String {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
         let micro = Int((seconds - Double(Int(seconds))) * 1_000_000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micro)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(26)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var v = max(0, value)
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8((v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2); bytes.append(UInt8(ascii: "."))
+        digits(micro, 6)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

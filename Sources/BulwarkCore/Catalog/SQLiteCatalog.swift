@@ -1,15 +1,18 @@
 import BulwarkJSON
 import BulwarkSQLite
 import Foundation
+import Synchronization
 
 /// The embedded catalog: one SQLite database (WAL, synchronous=FULL, so a commit that
-/// returned survives a power cut). One connection behind a lock: every statement is a
-/// point lookup or a short indexed scan, so a lock held per statement costs less than a
-/// pool of connections would. SQLite's own locking keeps several processes (the server
-/// and the CLI) consistent.
+/// returned survives a power cut). Writes go through one connection behind a lock; reads
+/// take a connection of a small pool, so that they never wait for a write's fsync (WAL
+/// readers see the last commit while a writer works). Every statement is a point lookup
+/// or a short indexed scan. SQLite's own locking keeps several processes (the server and
+/// the CLI) consistent.
 public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     private let db: SQLiteConnection
     private let lock = NSLock()
+    private let readers = Mutex<[SQLiteConnection]>([])
     public let path: String
     public var location: String { "catalog \(path)" }
 
@@ -81,6 +84,17 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
         }
     }
 
+    /// Run a read-only `body` on a pooled reader connection (opened on first need).
+    private func reading<R>(_ body: (SQLiteConnection) throws -> R) throws(CatalogError) -> R {
+        do {
+            let connection = try readers.withLock { $0.popLast() } ?? SQLiteConnection(path: path)
+            defer { readers.withLock { if $0.count < 8 { $0.append(connection) } } }
+            return try body(connection)
+        } catch let error as CatalogError { throw error } catch {
+            throw CatalogError(.storage, "catalog \(path): \(error)")
+        }
+    }
+
     private func now() -> Double { Date().timeIntervalSince1970 }
 
     private static func text(_ s: String?) -> SQLiteValue { s.map { .text($0) } ?? .null }
@@ -147,7 +161,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
          .text(JSON.object(plan.parameters).serialized()), .real(plan.createdAt), .real(plan.updatedAt)]
     }
 
-    private func planRows(_ sql: String, _ bindings: [SQLiteValue]) throws -> [PlanRecord] {
+    private func planRows(_ sql: String, _ bindings: [SQLiteValue], on db: SQLiteConnection) throws -> [PlanRecord] {
         var plans: [PlanRecord] = []
         try db.query("SELECT \(Self.planColumns) FROM plans \(sql)", bindings) { row in
             let resources = ((try? JSON.parse(row.text(6) ?? "[]"))?.arrayValue ?? []).compactMap { try? Resource(json: $0, origin: "catalog") }
@@ -161,15 +175,15 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     }
 
     public func plan(_ id: String) throws(CatalogError) -> PlanRecord? {
-        try locked { try planRows("WHERE id = ?", [.text(id)]).first }
+        try reading { db in try planRows("WHERE id = ?", [.text(id)], on: db).first }
     }
 
     public func plans(_ query: CatalogQuery) throws(CatalogError) -> [PlanRecord] {
-        try locked {
+        try reading { db in
             let (sql, bindings) = try listing(query, table: "plans", timeColumn: "created_at",
                                               filterable: ["name", "description", "status", "provider_id"],
                                               sortable: ["id", "name", "status", "updated_at"])
-            return try planRows(sql, bindings)
+            return try planRows(sql, bindings, on: db)
         }
     }
 
@@ -191,7 +205,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     }
 
     public func countPlans(project: String) throws(CatalogError) -> Int {
-        try locked {
+        try reading { db in
             var count = 0
             try db.query("SELECT COUNT(*) FROM plans WHERE project_id = ?", [.text(project)]) { count = Int($0.integer(0)) }
             return count
@@ -238,7 +252,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     public func restore(_ id: String) throws(CatalogError) -> RestoreRecord? {
         try locked {
             try recoverRestores()
-            return try restoreRows("WHERE id = ?", [.text(id)]).first
+            return try restoreRows("WHERE id = ?", [.text(id)], on: db).first
         }
     }
 
@@ -250,11 +264,11 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
             let (sql, bindings) = try listing(filters, table: "restores", timeColumn: "created_at",
                                               filterable: ["status", "provider_id", "checkpoint_id"], sortable: ["id", "status", "updated_at"],
                                               extra: [("kind", .text(kind))])
-            return try restoreRows(sql, bindings)
+            return try restoreRows(sql, bindings, on: db)
         }
     }
 
-    private func restoreRows(_ sql: String, _ bindings: [SQLiteValue]) throws -> [RestoreRecord] {
+    private func restoreRows(_ sql: String, _ bindings: [SQLiteValue], on db: SQLiteConnection) throws -> [RestoreRecord] {
         var records: [RestoreRecord] = []
         try db.query("SELECT id, kind, project_id, provider_id, checkpoint_id, status, parameters, restore_target, resources, new_resources, error, created_at, updated_at FROM restores \(sql)", bindings) { row in
             var map: [ExactString: String] = [:]
@@ -286,7 +300,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
         }
     }
 
-    private func logRows(_ sql: String, _ bindings: [SQLiteValue]) throws -> [OperationLog] {
+    private func logRows(_ sql: String, _ bindings: [SQLiteValue], on db: SQLiteConnection) throws -> [OperationLog] {
         var logs: [OperationLog] = []
         try db.query("SELECT \(Self.logColumns) FROM operation_logs \(sql)", bindings) { row in
             var log = OperationLog(
@@ -302,16 +316,16 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     }
 
     public func log(_ id: String) throws(CatalogError) -> OperationLog? {
-        try locked { try logRows("WHERE id = ?", [.text(id)]).first }
+        try reading { db in try logRows("WHERE id = ?", [.text(id)], on: db).first }
     }
 
     public func logs(_ query: CatalogQuery) throws(CatalogError) -> [OperationLog] {
-        try locked {
+        try reading { db in
             let (sql, bindings) = try listing(query, table: "operation_logs", timeColumn: "started_at",
                                               filterable: ["checkpoint_id", "plan_id", "restore_id", "verification_id", "status",
                                                            "operation_type", "provider_id", "scheduled_operation_id"],
                                               sortable: ["id", "status", "ended_at", "operation_type"])
-            return try logRows(sql, bindings)
+            return try logRows(sql, bindings, on: db)
         }
     }
 
@@ -339,7 +353,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     // MARK: Quotas
 
     public func quotas(project: String) throws(CatalogError) -> [String: Int] {
-        try locked {
+        try reading { db in
             var limits: [String: Int] = [:]
             try db.query("SELECT resource, hard_limit FROM quotas WHERE project_id = ?", [.text(project)]) {
                 limits[$0.text(0) ?? ""] = Int($0.integer(1))
@@ -380,7 +394,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     }
 
     public func services() throws(CatalogError) -> [ServiceRecord] {
-        try locked {
+        try reading { db in
             var services: [ServiceRecord] = []
             try db.query("SELECT id, host, binary, enabled, disabled_reason, heartbeat_at, created_at FROM services ORDER BY id") { row in
                 services.append(ServiceRecord(id: Int(row.integer(0)), host: row.text(1) ?? "", binary: row.text(2) ?? "",
