@@ -56,6 +56,7 @@ let package = Package(
         // Swift modules, bottom up.
         .target(name: "BulwarkJSON", swiftSettings: strict),
         .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON"], swiftSettings: strict),
+        .target(name: "BulwarkSchedule", swiftSettings: strict),
         .target(name: "BulwarkYAML", dependencies: ["BulwarkJSON", "CYAML"], swiftSettings: strict),
         .target(name: "BulwarkSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "BulwarkHTTP", dependencies: ["CCurl", "BulwarkJSON"], swiftSettings: strict),
@@ -82,7 +83,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(
             name: "bulwark",
-            dependencies: ["BulwarkCore", "BulwarkSchema", "BulwarkService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["BulwarkCore", "BulwarkSchema", "BulwarkSchedule", "BulwarkService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -120,6 +121,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BulwarkHTTPTests", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkSigV4", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkSchemaTests", dependencies: ["BulwarkSchema", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "BulwarkScheduleTests", dependencies: ["BulwarkSchedule", "BulwarkJSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "TestSupport", "BankConformance"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BulwarkServiceTests", dependencies: ["BulwarkService", "BulwarkJSON", "TestSupport"], swiftSettings: strict),

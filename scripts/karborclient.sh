@@ -19,3 +19,12 @@ if ! "$st/bin/schemathesis" --version 2>/dev/null | grep -q '4\.32\.5'; then
     python3 -m venv "$st"
     "$st/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
 fi
+
+# croniter and python-dateutil, pinned: the references of the schedule module's
+# differential test (scripts/schedule_oracle.py).
+sv=${BULWARK_SCHEDULE_VENV:-${PEERS_DIR:-/tmp/bulwark-peers}/schedule}
+if ! "$sv/bin/python" -c 'from importlib.metadata import version as v; assert v("croniter") == "7.0.0" and v("python-dateutil") == "4.0.0"' 2>/dev/null; then
+    echo "karborclient: installing croniter 7.0.0 and python-dateutil 4.0.0 into $sv"
+    python3 -m venv "$sv"
+    "$sv/bin/pip" install -q --disable-pip-version-check croniter==7.0.0 python-dateutil==4.0.0
+fi
