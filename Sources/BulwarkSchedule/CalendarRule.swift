@@ -178,7 +178,7 @@ extension CalendarRule {
         let plainDays = Set(byDay.filter { $0.nth == nil }.map(\.day))
         let nthDays = byDay.filter { $0.nth != nil }
         let months = Set(byMonth)
-        let emitted = Counter()
+        var emitted = 0
 
         func dayMatches(_ dayNumber: Int) -> Bool {
             let (y, m, d) = WallTime.civil(dayNumber)
@@ -228,11 +228,11 @@ extension CalendarRule {
             }
             for t in set where t >= start {
                 if let until, t > until { return false }
-                if let count, emitted.value >= count { return false }
-                emitted.value += 1
+                if let count, emitted >= count { return false }
+                emitted += 1
                 if !visit(t) { return false }
             }
-            if let count, emitted.value >= count { return false }
+            if let count, emitted >= count { return false }
             return true
         }
 
@@ -251,7 +251,7 @@ extension CalendarRule {
         var index = 0
         let startDay = start.dayNumber
         while empty < limit {
-            let before = emitted.value
+            let before = emitted
             let go: Bool
             switch frequency {
             case .yearly:
@@ -301,10 +301,9 @@ extension CalendarRule {
                             seconds: frequency == .secondly ? [t.second] : bySecond)
             }
             if !go { return }
-            empty = emitted.value == before ? empty + 1 : 0
+            empty = emitted == before ? empty + 1 : 0
             index += 1
         }
     }
 }
 
-private final class Counter { var value = 0 }
