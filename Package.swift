@@ -69,7 +69,7 @@ let package = Package(
                 swiftSettings: strict),
         // The service: Karbor's v1 API over the engine and the catalog.
         .target(name: "BulwarkService",
-                dependencies: ["BulwarkCore", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkHTTP", "BulwarkOpenStack",
+                dependencies: ["BulwarkCore", "BulwarkJSON", "BulwarkSchema", "BulwarkSchedule", "BulwarkYAML", "BulwarkHTTP", "BulwarkOpenStack",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdTLS", package: "hummingbird"),
                                .product(name: "HummingbirdCore", package: "hummingbird"),

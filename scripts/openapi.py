@@ -54,6 +54,26 @@ requests = {
     "ServiceUpdate": obj({"status": {"enum": ["enabled", "disabled"]},
                           "disabled_reason": {"type": ["string", "null"], "maxLength": 255}}, ["status"]),
     "QuotaUpdate": obj({"quota": dict(obj({"plans": limit_int, "checkpoints": limit_int}), minProperties=1)}, ["quota"]),
+    "TriggerCreate": obj({"trigger_info": obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "type": {"const": "time"},
+        "properties": dict(anyobj, additionalProperties={"type": ["string", "integer"], "maxLength": 4096})},
+        ["name", "type", "properties"])}, ["trigger_info"]),
+    "TriggerUpdate": obj({"trigger_info": dict(obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "properties": dict(anyobj, additionalProperties={"type": ["string", "integer"], "maxLength": 4096})}), minProperties=1)},
+        ["trigger_info"]),
+    "ScheduledOperationCreate": obj({"scheduled_operation": obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": {"type": ["string", "null"], "maxLength": 4096},
+        "operation_type": {"enum": ["protect", "retention_protect"]},
+        "trigger_id": {"type": "string", "minLength": 1, "maxLength": 255},
+        "operation_definition": dict(anyobj, additionalProperties={"type": ["string", "integer"], "maxLength": 1024})},
+        ["name", "operation_type", "trigger_id", "operation_definition"])}, ["scheduled_operation"]),
+    "ScheduledOperationUpdate": obj({"scheduled_operation": dict(obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": {"type": ["string", "null"], "maxLength": 4096},
+        "enabled": {"type": "boolean"}}), minProperties=1)}, ["scheduled_operation"]),
     "QuotaClassUpdate": obj({"quota_class": dict(obj({"plans": limit_int, "checkpoints": limit_int}), minProperties=1)}, ["quota_class"]),
 }
 
@@ -89,6 +109,14 @@ models = {
                    ["id", "binary", "host", "status", "state"], extra=True),
     "Quota": {"type": "object", "required": ["id"], "properties": {"id": string},
               "additionalProperties": {"type": ["integer", "object"]}},
+    "Trigger": obj({"id": string, "name": string, "type": {"const": "time"}, "project_id": string,
+                    "properties": {"type": "object", "additionalProperties": string}, "created_at": string, "updated_at": string},
+                   ["id", "name", "type", "properties"], extra=True),
+    "ScheduledOperation": obj({"id": string, "name": string, "description": string, "project_id": string,
+                               "operation_type": {"enum": ["protect", "retention_protect"]}, "trigger_id": string,
+                               "operation_definition": {"type": "object", "additionalProperties": string},
+                               "enabled": {"type": "boolean"}, "created_at": string, "updated_at": string},
+                              ["id", "name", "operation_type", "trigger_id", "operation_definition", "enabled"], extra=True),
     "Links": {"type": "array", "items": obj({"rel": string, "href": string}, ["rel", "href"])},
 }
 
@@ -98,7 +126,7 @@ def wrapper(key, model, list_=False):
     if list_: props[key + "_links"] = ref("Links")
     return obj(props, [key], extra=True)
 
-errors = {"400": "badRequest: malformed JSON (line and column), a field of the wrong type or unknown, a bad query, a token for another project's URL",
+errors = {"424": "failedDependency: the trigger is used by a scheduled operation", "400": "badRequest: malformed JSON (line and column), a field of the wrong type or unknown, a bad query, a token for another project's URL",
           "401": "unauthorized: no token, or one Keystone does not accept", "403": "forbidden: admin only, or another project's checkpoint",
           "404": "itemNotFound", "409": "conflictingRequest: the checkpoint is in a state that does not allow it",
           "413": "overLimit: the body is too large, or a quota would be exceeded", "415": "badMediaType: the body is not JSON",
@@ -161,6 +189,20 @@ paths["/v1/{project_id}/operation_logs"] = {"get": op("List operation logs", wra
 paths["/v1/{project_id}/operation_logs/{operation_log_id}"] = {"get": op("Show an operation log", wrapper("operation_log", "OperationLog"), ["404"], P + [p("operation_log_id")], opid="showOperationLog")}
 paths["/v1/{project_id}/os-services"] = {"get": op("List the services (admin)", wrapper("services", "Service", True), ["403"], P + [q("host", "exact"), q("binary", "exact")], opid="listServices")}
 paths["/v1/{project_id}/os-services/{service_id}"] = {"put": op("Enable or disable a service (admin)", wrapper("service", "Service"), ["403", "404", "413", "415"], P + [p("service_id")], "ServiceUpdate", opid="updateService")}
+paths["/v1/{project_id}/triggers"] = {
+    "get": op("List triggers", wrapper("triggers", "Trigger", True), ["403"], P + [q("name", "exact"), q("type", "time")] + tenants + paging("id", "name", "updated_at"), opid="listTriggers"),
+    "post": op("Create a time trigger", wrapper("trigger_info", "Trigger"), ["413", "415"], P, "TriggerCreate", opid="createTrigger")}
+paths["/v1/{project_id}/triggers/{trigger_id}"] = {
+    "get": op("Show a trigger", wrapper("trigger_info", "Trigger"), ["404"], P + [p("trigger_id")], opid="showTrigger"),
+    "put": op("Update a trigger (given properties replace the old ones)", wrapper("trigger_info", "Trigger"), ["404", "413", "415"], P + [p("trigger_id")], "TriggerUpdate", opid="updateTrigger"),
+    "delete": op("Delete a trigger (424 while a scheduled operation uses it)", None, ["404", "424"], P + [p("trigger_id")], opid="deleteTrigger")}
+paths["/v1/{project_id}/scheduled_operations"] = {
+    "get": op("List scheduled operations (key: operations)", wrapper("operations", "ScheduledOperation", True), ["403"], P + [q("name", "exact"), q("operation_type", "protect or retention_protect"), q("trigger_id", "a trigger's")] + tenants + paging("id", "name", "updated_at"), opid="listScheduledOperations"),
+    "post": op("Schedule an operation", wrapper("scheduled_operation", "ScheduledOperation"), ["404", "413", "415"], P, "ScheduledOperationCreate", opid="createScheduledOperation")}
+paths["/v1/{project_id}/scheduled_operations/{scheduled_operation_id}"] = {
+    "get": op("Show a scheduled operation", wrapper("scheduled_operation", "ScheduledOperation"), ["404"], P + [p("scheduled_operation_id")], opid="showScheduledOperation"),
+    "put": op("Pause or resume (enabled), rename (Bulwark's)", wrapper("scheduled_operation", "ScheduledOperation"), ["404", "413", "415"], P + [p("scheduled_operation_id")], "ScheduledOperationUpdate", opid="updateScheduledOperation"),
+    "delete": op("Delete a scheduled operation", None, ["404"], P + [p("scheduled_operation_id")], opid="deleteScheduledOperation")}
 tp = p("target_project_id", "the project whose quotas")
 paths["/v1/{project_id}/quotas/{target_project_id}"] = {
     "get": op("Show a project's quotas", wrapper("quota", "Quota"), ["403"], P + [tp], opid="showQuota"),

@@ -21,6 +21,10 @@ struct Fault: HTTPResponseError, CustomStringConvertible {
         Fault(.unauthorized, message)
     }
     static func conflict(_ message: String) -> Fault { Fault(.conflict, message) }
+    /// 424: what was asked needs something else gone first (a trigger still in use).
+    static func failedDependency(_ message: String) -> Fault {
+        Fault(HTTPResponse.Status(code: 424, reasonPhrase: "Failed Dependency"), message)
+    }
 
     /// Karbor's (and nova's) name for each status.
     var name: String {

@@ -81,6 +81,16 @@ enum OpenAPIDocument {
     },
     "description": "badMediaType: the body is not JSON"
    },
+   "Fault424": {
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Fault"
+      }
+     }
+    },
+    "description": "failedDependency: the trigger is used by a scheduled operation"
+   },
    "Fault503": {
     "content": {
      "application/json": {
@@ -794,6 +804,140 @@ enum OpenAPIDocument {
     ],
     "type": "object"
    },
+   "ScheduledOperation": {
+    "properties": {
+     "created_at": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "enabled": {
+      "type": "boolean"
+     },
+     "id": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "operation_definition": {
+      "additionalProperties": {
+       "type": "string"
+      },
+      "type": "object"
+     },
+     "operation_type": {
+      "enum": [
+       "protect",
+       "retention_protect"
+      ]
+     },
+     "project_id": {
+      "type": "string"
+     },
+     "trigger_id": {
+      "type": "string"
+     },
+     "updated_at": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "id",
+     "name",
+     "operation_type",
+     "trigger_id",
+     "operation_definition",
+     "enabled"
+    ],
+    "type": "object"
+   },
+   "ScheduledOperationCreate": {
+    "additionalProperties": false,
+    "properties": {
+     "scheduled_operation": {
+      "additionalProperties": false,
+      "properties": {
+       "description": {
+        "maxLength": 4096,
+        "type": [
+         "string",
+         "null"
+        ]
+       },
+       "name": {
+        "maxLength": 255,
+        "minLength": 1,
+        "type": "string"
+       },
+       "operation_definition": {
+        "additionalProperties": {
+         "maxLength": 1024,
+         "type": [
+          "string",
+          "integer"
+         ]
+        },
+        "type": "object"
+       },
+       "operation_type": {
+        "enum": [
+         "protect",
+         "retention_protect"
+        ]
+       },
+       "trigger_id": {
+        "maxLength": 255,
+        "minLength": 1,
+        "type": "string"
+       }
+      },
+      "required": [
+       "name",
+       "operation_type",
+       "trigger_id",
+       "operation_definition"
+      ],
+      "type": "object"
+     }
+    },
+    "required": [
+     "scheduled_operation"
+    ],
+    "type": "object"
+   },
+   "ScheduledOperationUpdate": {
+    "additionalProperties": false,
+    "properties": {
+     "scheduled_operation": {
+      "additionalProperties": false,
+      "minProperties": 1,
+      "properties": {
+       "description": {
+        "maxLength": 4096,
+        "type": [
+         "string",
+         "null"
+        ]
+       },
+       "enabled": {
+        "type": "boolean"
+       },
+       "name": {
+        "maxLength": 255,
+        "minLength": 1,
+        "type": "string"
+       }
+      },
+      "type": "object"
+     }
+    },
+    "required": [
+     "scheduled_operation"
+    ],
+    "type": "object"
+   },
    "Service": {
     "properties": {
      "binary": {
@@ -855,6 +999,110 @@ enum OpenAPIDocument {
     },
     "required": [
      "status"
+    ],
+    "type": "object"
+   },
+   "Trigger": {
+    "properties": {
+     "created_at": {
+      "type": "string"
+     },
+     "id": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "project_id": {
+      "type": "string"
+     },
+     "properties": {
+      "additionalProperties": {
+       "type": "string"
+      },
+      "type": "object"
+     },
+     "type": {
+      "const": "time"
+     },
+     "updated_at": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "id",
+     "name",
+     "type",
+     "properties"
+    ],
+    "type": "object"
+   },
+   "TriggerCreate": {
+    "additionalProperties": false,
+    "properties": {
+     "trigger_info": {
+      "additionalProperties": false,
+      "properties": {
+       "name": {
+        "maxLength": 255,
+        "minLength": 1,
+        "type": "string"
+       },
+       "properties": {
+        "additionalProperties": {
+         "maxLength": 4096,
+         "type": [
+          "string",
+          "integer"
+         ]
+        },
+        "type": "object"
+       },
+       "type": {
+        "const": "time"
+       }
+      },
+      "required": [
+       "name",
+       "type",
+       "properties"
+      ],
+      "type": "object"
+     }
+    },
+    "required": [
+     "trigger_info"
+    ],
+    "type": "object"
+   },
+   "TriggerUpdate": {
+    "additionalProperties": false,
+    "properties": {
+     "trigger_info": {
+      "additionalProperties": false,
+      "minProperties": 1,
+      "properties": {
+       "name": {
+        "maxLength": 255,
+        "minLength": 1,
+        "type": "string"
+       },
+       "properties": {
+        "additionalProperties": {
+         "maxLength": 4096,
+         "type": [
+          "string",
+          "integer"
+         ]
+        },
+        "type": "object"
+       }
+      },
+      "type": "object"
+     }
+    },
+    "required": [
+     "trigger_info"
     ],
     "type": "object"
    },
@@ -3480,6 +3728,797 @@ enum OpenAPIDocument {
      }
     ],
     "summary": "Show a restore"
+   }
+  },
+  "/v1/{project_id}/scheduled_operations": {
+   "get": {
+    "operationId": "listScheduledOperations",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "exact",
+      "in": "query",
+      "name": "name",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "protect or retention_protect",
+      "in": "query",
+      "name": "operation_type",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "a trigger's",
+      "in": "query",
+      "name": "trigger_id",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "admins only: every project's",
+      "in": "query",
+      "name": "all_tenants",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "admins only: this project's",
+      "in": "query",
+      "name": "project_id",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "list after this id (an unknown one is 400)",
+      "in": "query",
+      "name": "marker",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "at most this many (1-1000; 0: 1000)",
+      "in": "query",
+      "name": "limit",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "key:dir",
+      "in": "query",
+      "name": "sort",
+      "required": false,
+      "schema": {
+       "enum": [
+        "created_at",
+        "id",
+        "name",
+        "updated_at",
+        "created_at:asc",
+        "created_at:desc",
+        "id:asc",
+        "id:desc",
+        "name:asc",
+        "name:desc",
+        "updated_at:asc",
+        "updated_at:desc"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "operations": {
+           "items": {
+            "$ref": "#/components/schemas/ScheduledOperation"
+           },
+           "type": "array"
+          },
+          "operations_links": {
+           "$ref": "#/components/schemas/Links"
+          }
+         },
+         "required": [
+          "operations"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "403": {
+      "$ref": "#/components/responses/Fault403"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "List scheduled operations (key: operations)"
+   },
+   "post": {
+    "operationId": "createScheduledOperation",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduledOperationCreate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "scheduled_operation": {
+           "$ref": "#/components/schemas/ScheduledOperation"
+          }
+         },
+         "required": [
+          "scheduled_operation"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "413": {
+      "$ref": "#/components/responses/Fault413"
+     },
+     "415": {
+      "$ref": "#/components/responses/Fault415"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Schedule an operation"
+   }
+  },
+  "/v1/{project_id}/scheduled_operations/{scheduled_operation_id}": {
+   "delete": {
+    "operationId": "deleteScheduledOperation",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "path",
+      "name": "scheduled_operation_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Delete a scheduled operation"
+   },
+   "get": {
+    "operationId": "showScheduledOperation",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "path",
+      "name": "scheduled_operation_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "scheduled_operation": {
+           "$ref": "#/components/schemas/ScheduledOperation"
+          }
+         },
+         "required": [
+          "scheduled_operation"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Show a scheduled operation"
+   },
+   "put": {
+    "operationId": "updateScheduledOperation",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "path",
+      "name": "scheduled_operation_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduledOperationUpdate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "scheduled_operation": {
+           "$ref": "#/components/schemas/ScheduledOperation"
+          }
+         },
+         "required": [
+          "scheduled_operation"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "413": {
+      "$ref": "#/components/responses/Fault413"
+     },
+     "415": {
+      "$ref": "#/components/responses/Fault415"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Pause or resume (enabled), rename (Bulwark's)"
+   }
+  },
+  "/v1/{project_id}/triggers": {
+   "get": {
+    "operationId": "listTriggers",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "exact",
+      "in": "query",
+      "name": "name",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "time",
+      "in": "query",
+      "name": "type",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "admins only: every project's",
+      "in": "query",
+      "name": "all_tenants",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "admins only: this project's",
+      "in": "query",
+      "name": "project_id",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "list after this id (an unknown one is 400)",
+      "in": "query",
+      "name": "marker",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "at most this many (1-1000; 0: 1000)",
+      "in": "query",
+      "name": "limit",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "key:dir",
+      "in": "query",
+      "name": "sort",
+      "required": false,
+      "schema": {
+       "enum": [
+        "created_at",
+        "id",
+        "name",
+        "updated_at",
+        "created_at:asc",
+        "created_at:desc",
+        "id:asc",
+        "id:desc",
+        "name:asc",
+        "name:desc",
+        "updated_at:asc",
+        "updated_at:desc"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "triggers": {
+           "items": {
+            "$ref": "#/components/schemas/Trigger"
+           },
+           "type": "array"
+          },
+          "triggers_links": {
+           "$ref": "#/components/schemas/Links"
+          }
+         },
+         "required": [
+          "triggers"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "403": {
+      "$ref": "#/components/responses/Fault403"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "List triggers"
+   },
+   "post": {
+    "operationId": "createTrigger",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/TriggerCreate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "trigger_info": {
+           "$ref": "#/components/schemas/Trigger"
+          }
+         },
+         "required": [
+          "trigger_info"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "413": {
+      "$ref": "#/components/responses/Fault413"
+     },
+     "415": {
+      "$ref": "#/components/responses/Fault415"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Create a time trigger"
+   }
+  },
+  "/v1/{project_id}/triggers/{trigger_id}": {
+   "delete": {
+    "operationId": "deleteTrigger",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "path",
+      "name": "trigger_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "424": {
+      "$ref": "#/components/responses/Fault424"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Delete a trigger (424 while a scheduled operation uses it)"
+   },
+   "get": {
+    "operationId": "showTrigger",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "path",
+      "name": "trigger_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "trigger_info": {
+           "$ref": "#/components/schemas/Trigger"
+          }
+         },
+         "required": [
+          "trigger_info"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Show a trigger"
+   },
+   "put": {
+    "operationId": "updateTrigger",
+    "parameters": [
+     {
+      "description": "the caller's project (the token's)",
+      "in": "path",
+      "name": "project_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "path",
+      "name": "trigger_id",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/TriggerUpdate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "trigger_info": {
+           "$ref": "#/components/schemas/Trigger"
+          }
+         },
+         "required": [
+          "trigger_info"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "success"
+     },
+     "400": {
+      "$ref": "#/components/responses/Fault400"
+     },
+     "401": {
+      "$ref": "#/components/responses/Fault401"
+     },
+     "404": {
+      "$ref": "#/components/responses/Fault404"
+     },
+     "413": {
+      "$ref": "#/components/responses/Fault413"
+     },
+     "415": {
+      "$ref": "#/components/responses/Fault415"
+     },
+     "503": {
+      "$ref": "#/components/responses/Fault503"
+     }
+    },
+    "security": [
+     {
+      "token": []
+     }
+    ],
+    "summary": "Update a trigger (given properties replace the old ones)"
    }
   },
   "/v1/{project_id}/verifications": {

@@ -39,10 +39,13 @@ final class OperationRunner: Sendable {
 
     /// Accept an operation whose run has begun (recorded running in the bank or the
     /// catalog): log it, and run it when a slot is free. `failure` says whether the
-    /// outcome failed. Throws 503 when the server is stopping.
+    /// outcome failed. `finished` runs last, on the operation's thread, whatever the
+    /// outcome (nil: it never ran), still holding the slot (retention runs there).
+    /// Throws 503 when the server is stopping.
     func submit<T: Sendable>(_ pending: PendingRun<T>, provider: String, log: OperationLog, leaseTTL: UInt32,
                              cancellation: CancellationFlag, failure: @escaping @Sendable (T) -> String?,
-                             update: @escaping @Sendable (inout OperationLog, T?) -> Void = { _, _ in }) throws {
+                             update: @escaping @Sendable (inout OperationLog, T?) -> Void = { _, _ in },
+                             finished: @escaping @Sendable (T?) -> Void = { _ in }) throws {
         let ticket: Int? = state.withLock { s in
             if s.stopping { return nil }
             s.next += 1
@@ -67,6 +70,7 @@ final class OperationRunner: Sendable {
                 pending.abandon("the server stopped before the operation started")
                 entry?.end(failure: "the server stopped before the operation started")
                 Counter(label: "bulwark_operations_total", dimensions: [("type", type), ("outcome", "abandoned")]).increment()
+                finished(nil)
                 return
             }
             defer { release(ticket, provider: provider) }
@@ -81,6 +85,7 @@ final class OperationRunner: Sendable {
             entry?.end(failure: why) { update(&$0, output) }
             Counter(label: "bulwark_operations_total", dimensions: [("type", type), ("outcome", why == nil ? "success" : "failure")]).increment()
             if let why { logger.warning("\(type) failed: \(why)") }
+            finished(output)
         }
         thread.name = "bulwark-\(type)"
         thread.start()

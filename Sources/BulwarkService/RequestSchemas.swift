@@ -21,4 +21,8 @@ enum RequestSchemas {
     static let serviceUpdate = component("ServiceUpdate")
     static let quotaUpdate = component("QuotaUpdate")
     static let quotaClassUpdate = component("QuotaClassUpdate")
+    static let triggerCreate = component("TriggerCreate")
+    static let triggerUpdate = component("TriggerUpdate")
+    static let scheduledOperationCreate = component("ScheduledOperationCreate")
+    static let scheduledOperationUpdate = component("ScheduledOperationUpdate")
 }

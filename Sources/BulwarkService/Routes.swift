@@ -23,6 +23,8 @@ enum Routes {
         OperationLogRoutes(service: service).add(to: v1)
         ServiceRoutes(service: service, body: body).add(to: v1)
         QuotaRoutes(service: service, body: body).add(to: v1)
+        TriggerRoutes(service: service, body: body).add(to: v1)
+        ScheduledOperationRoutes(service: service, body: body).add(to: v1)
         return router
     }
 }
@@ -79,6 +81,7 @@ extension Fault {
         switch error.kind {
         case .overQuota: self.init(.contentTooLarge, error.description)
         case .invalidQuery: self.init(.badRequest, error.description)
+        case .missingReference: self.init(.notFound, error.description)
         case .newerSchema, .storage, .takenOver: self.init(.serviceUnavailable, error.description)
         }
     }

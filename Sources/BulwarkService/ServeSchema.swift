@@ -89,6 +89,17 @@ enum ServeSchema {
       },
       "additionalProperties": false
     },
+    "scheduler": {
+      "description": "The scheduler of triggers and scheduled operations.",
+      "type": "object",
+      "properties": {
+        "enabled": {"type": "boolean", "default": true,
+                    "description": "Run scheduled operations in this server (false: triggers and scheduled operations are kept and served, but nothing fires here)."},
+        "minimum_interval_seconds": {"type": "integer", "minimum": 1, "maximum": 31622400, "default": 3600,
+                                     "description": "The shortest time allowed between two fire times of a trigger (Karbor's 3600). Lower it for tests."}
+      },
+      "additionalProperties": false
+    },
     "shutdown_grace_seconds": {
       "description": "After SIGTERM, how long running operations may go on before they are cancelled.",
       "type": "number", "minimum": 0, "maximum": 86400, "default": 60

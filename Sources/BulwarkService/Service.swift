@@ -26,6 +26,7 @@ public final class BulwarkService: Sendable {
     let validator: any TokenValidator
     let ids: ProviderIDs
     let runner: OperationRunner
+    let scheduler: Scheduler
     let logger: Logger
     /// This process, as the owner of its operation logs.
     let instance: String
@@ -72,6 +73,11 @@ public final class BulwarkService: Sendable {
         }
         runner = OperationRunner(catalog: catalog, instance: instance, limit: config.operationsLimit,
                                  perProvider: config.operationsPerProvider, logger: logger)
+        let leaseTTL = UInt32(engines.values.map(\.provider.config.leaseTTL).min() ?? 30)
+        scheduler = Scheduler(catalog: catalog,
+                              launcher: ScheduledRun(catalog: catalog, engines: engines, runner: runner, instance: instance,
+                                                     leaseTTL: leaseTTL, logger: logger),
+                              logger: logger)
     }
 
     /// The engine of a provider, or 404 as Karbor.
@@ -108,7 +114,9 @@ public final class BulwarkService: Sendable {
         let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: heartbeat)],
                                                        gracefulShutdownSignals: [], logger: logger))
         self.group.withLock { $0 = group }
+        if config.schedulerEnabled { scheduler.start() }
         try await group.run()
+        scheduler.stop()
         // Every HTTP connection is closed: drain the operations on a thread of their own.
         let grace = config.shutdownGrace
         let left = try await blocking { [runner] in runner.drain(grace: grace) }
@@ -181,6 +189,7 @@ struct Heartbeat: ServiceLifecycle.Service {
                 for id in try service.catalog.renewLogs(instance: service.instance, ttl: service.leaseTTL * 2) {
                     service.logger.warning("operation log \(id) failed: the process that ran it stopped")
                 }
+                if service.config.schedulerEnabled { service.scheduler.noticeOutsideChanges() }
             } catch {
                 service.logger.error("heartbeat: \(error)")
             }

@@ -37,6 +37,8 @@ public struct ServiceConfig: Sendable {
     public var requestBodyBytes: Int
     public var plansQuota: Int
     public var shutdownGrace: Double
+    public var schedulerEnabled: Bool
+    public var minimumInterval: Int64
     public var logLevel: String
 
     public static var publishedSchema: JSON { (try? JSON.parse(ServeSchema.text)) ?? .null }
@@ -69,7 +71,9 @@ public struct ServiceConfig: Sendable {
             catalogPath: o["catalog"]?["path"]?.stringValue ?? SQLiteCatalog.defaultPath(), auth: auth,
             operationsLimit: int(o["limits"]?["operations"], 16), operationsPerProvider: int(o["limits"]?["operations_per_provider"], 8),
             requestBodyBytes: int(o["limits"]?["request_body_bytes"], 1 << 20), plansQuota: int(o["limits"]?["plans_per_project"], 50),
-            shutdownGrace: o["shutdown_grace_seconds"]?.numberValue?.doubleValue ?? 60, logLevel: string(o["log_level"], "info"))
+            shutdownGrace: o["shutdown_grace_seconds"]?.numberValue?.doubleValue ?? 60,
+            schedulerEnabled: o["scheduler"]?["enabled"]?.boolValue ?? true,
+            minimumInterval: Int64(int(o["scheduler"]?["minimum_interval_seconds"], 3600)), logLevel: string(o["log_level"], "info"))
         if config.tls == nil, !config.allowPlainHTTP, !Self.isLoopback(config.host) {
             throw file.error(at: "/listen/host", "plain HTTP on \(config.host) would send tokens in the clear: listen on a loopback address, configure tls, or set listen.allow_plain_http: true")
         }

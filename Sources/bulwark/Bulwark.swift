@@ -39,5 +39,5 @@ struct Bulwark: ParsableCommand {
             through a stable C ABI (see docs/writing-plugins.md).
             """,
         subcommands: [ProviderCommand.self, ProtectableCommand.self, GraphCommand.self, CheckpointCommand.self,
-                      ProtectCommand.self, PlanCommand.self, RestoreCommand.self, VerifyCommand.self, ServeCommand.self, TriggerCommand.self, PluginCommand.self, SchemaCommand.self])
+                      ProtectCommand.self, PlanCommand.self, RestoreCommand.self, VerifyCommand.self, ServeCommand.self, TriggerCommand.self, ScheduleCommand.self, PluginCommand.self, SchemaCommand.self])
 }

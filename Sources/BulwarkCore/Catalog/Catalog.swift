@@ -47,6 +47,35 @@ public protocol Catalog: AnyObject, Sendable {
     @discardableResult
     func renewLogs(instance: String, ttl: UInt32) throws(CatalogError) -> [String]
 
+    // MARK: Triggers and scheduled operations
+
+    func createTrigger(_ trigger: TriggerRecord) throws(CatalogError)
+    func trigger(_ id: String) throws(CatalogError) -> TriggerRecord?
+    func triggers(_ query: CatalogQuery) throws(CatalogError) -> [TriggerRecord]
+    /// Replace a trigger's name and properties; false when there is none with its id.
+    func updateTrigger(_ trigger: TriggerRecord) throws(CatalogError) -> Bool
+    /// Delete a trigger unless a scheduled operation uses it (checked in the same
+    /// transaction, so none can start using it meanwhile).
+    func deleteTrigger(_ id: String) throws(CatalogError) -> TriggerDeletion
+
+    /// Record a scheduled operation; false (nothing written) when its trigger is gone.
+    func createScheduledOperation(_ operation: ScheduledOperationRecord) throws(CatalogError) -> Bool
+    func scheduledOperation(_ id: String) throws(CatalogError) -> ScheduledOperationRecord?
+    func scheduledOperations(_ query: CatalogQuery) throws(CatalogError) -> [ScheduledOperationRecord]
+    /// Replace its name, description, enabled and activeSince; false when there is none.
+    func updateScheduledOperation(_ operation: ScheduledOperationRecord) throws(CatalogError) -> Bool
+    func deleteScheduledOperation(_ id: String) throws(CatalogError) -> Bool
+
+    /// Record fires, in one transaction, before their operations start. Returns, for
+    /// each, whether it was recorded now (false: that schedule and fire time were
+    /// recorded already, by this server before a restart or by another server).
+    func recordFires(_ fires: [ScheduleFire]) throws(CatalogError) -> [Bool]
+    /// Each scheduled operation's latest recorded fire time.
+    func lastFires() throws(CatalogError) -> [String: Int64]
+    /// A number that changes whenever a trigger or scheduled operation is written (by
+    /// any process), so that a server notices what the CLI changed.
+    func scheduleGeneration() throws(CatalogError) -> Int64
+
     // MARK: Quotas
 
     /// The project's own limits (resource -> hard limit); defaults are the caller's.
@@ -98,6 +127,8 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         case newerSchema
         /// A running restore's lease is no longer this owner's.
         case takenOver
+        /// A record names another that does not exist (a scheduled operation's trigger).
+        case missingReference
         /// The query names a column that cannot be filtered or sorted on.
         case invalidQuery
         /// The database failed (I/O, corruption, locked too long).

@@ -48,5 +48,26 @@ enum CatalogMigrations {
                   UNIQUE (host, binary));
                 """)
         }),
+        ("triggers, scheduled operations and their fires", { db in
+            try db.execute("""
+                CREATE TABLE triggers (
+                  id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+                  properties TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                CREATE INDEX triggers_by_project ON triggers (project_id, created_at);
+                CREATE TABLE scheduled_operations (
+                  id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+                  operation_type TEXT NOT NULL, trigger_id TEXT NOT NULL REFERENCES triggers (id),
+                  operation_definition TEXT NOT NULL, enabled INTEGER NOT NULL, active_since REAL NOT NULL,
+                  created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                CREATE INDEX scheduled_operations_by_project ON scheduled_operations (project_id, created_at);
+                CREATE INDEX scheduled_operations_by_trigger ON scheduled_operations (trigger_id);
+                CREATE TABLE schedule_fires (
+                  scheduled_operation_id TEXT NOT NULL, fire_time INTEGER NOT NULL, outcome TEXT NOT NULL,
+                  detail TEXT, recorded_at REAL NOT NULL,
+                  PRIMARY KEY (scheduled_operation_id, fire_time)) WITHOUT ROWID;
+                CREATE TABLE schedule_generation (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
+                INSERT INTO schedule_generation VALUES (1, 0);
+                """)
+        }),
     ]
 }

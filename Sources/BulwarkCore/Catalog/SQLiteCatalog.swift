@@ -10,7 +10,7 @@ import Synchronization
 /// or a short indexed scan. SQLite's own locking keeps several processes (the server and
 /// the CLI) consistent.
 public final class SQLiteCatalog: Catalog, @unchecked Sendable {
-    private let db: SQLiteConnection
+    let db: SQLiteConnection
     private let lock = NSLock()
     private let readers = Mutex<[SQLiteConnection]>([])
     public let path: String
@@ -76,7 +76,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
         }
     }
 
-    private func locked<R>(_ body: () throws -> R) throws(CatalogError) -> R {
+    func locked<R>(_ body: () throws -> R) throws(CatalogError) -> R {
         lock.lock()
         defer { lock.unlock() }
         do { return try body() } catch let error as CatalogError { throw error } catch {
@@ -85,7 +85,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     }
 
     /// Run a read-only `body` on a pooled reader connection (opened on first need).
-    private func reading<R>(_ body: (SQLiteConnection) throws -> R) throws(CatalogError) -> R {
+    func reading<R>(_ body: (SQLiteConnection) throws -> R) throws(CatalogError) -> R {
         do {
             let connection = try readers.withLock { $0.popLast() } ?? SQLiteConnection(path: path)
             defer { readers.withLock { if $0.count < 8 { $0.append(connection) } } }
@@ -95,12 +95,12 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
         }
     }
 
-    private func now() -> Double { Date().timeIntervalSince1970 }
+    func now() -> Double { Date().timeIntervalSince1970 }
 
-    private static func text(_ s: String?) -> SQLiteValue { s.map { .text($0) } ?? .null }
+    static func text(_ s: String?) -> SQLiteValue { s.map { .text($0) } ?? .null }
 
     /// ORDER BY, marker and project clauses of a listing, with their bindings.
-    private func listing(_ query: CatalogQuery, table: String, timeColumn: String, filterable: Set<String>,
+    func listing(_ query: CatalogQuery, table: String, timeColumn: String, filterable: Set<String>,
                          sortable: Set<String>, extra: [(String, SQLiteValue)] = []) throws -> (String, [SQLiteValue]) {
         var clauses: [String] = []
         var bindings: [SQLiteValue] = []
