@@ -6,16 +6,16 @@ public enum OperationDefinition {
 
     /// Check `definition` for operation type `type` (`protect` or `retention_protect`).
     /// Errors name the key.
-    public static func check(type: String, _ definition: [String: String]) throws(TriggerPropertyError) {
+    public static func check(type: String, _ definition: [String: String]) throws(PropertyError) {
         for key in definition.keys.sorted() where !keys.contains(key) {
-            throw TriggerPropertyError(key, "is not a key of an operation definition; they are \(keys.sorted().joined(separator: ", "))")
+            throw PropertyError(key, "is not a key of an operation definition; they are \(keys.sorted().joined(separator: ", "))")
         }
         for key in ["provider_id", "plan_id"] where (definition[key] ?? "").isEmpty {
-            throw TriggerPropertyError(key, "is missing")
+            throw PropertyError(key, "is missing")
         }
         let policy = try RetentionPolicy(definition: definition)
         if policy != nil, type == "protect", let key = definition.keys.sorted().first(where: { !["provider_id", "plan_id"].contains($0) }) {
-            throw TriggerPropertyError(key, "is a retention key: it needs operation_type retention_protect")
+            throw PropertyError(key, "is a retention key: it needs operation_type retention_protect")
         }
     }
 }

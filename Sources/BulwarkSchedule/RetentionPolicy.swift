@@ -27,19 +27,19 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Read from an operation definition (values as strings, as Karbor's client sends
     /// them). Karbor's "missing or <= 0: no limit" holds for its two keys; a GFS count
     /// must be 0 or more. nil when the definition names no retention at all.
-    public init?(definition: [String: String]) throws(TriggerPropertyError) {
-        func count(_ key: String, allowNonPositive: Bool) throws(TriggerPropertyError) -> Int? {
+    public init?(definition: [String: String]) throws(PropertyError) {
+        func count(_ key: String, allowNonPositive: Bool) throws(PropertyError) -> Int? {
             guard let text = definition[key] else { return nil }
             guard let value = Int(text.trimmingSpaces) else {
-                throw TriggerPropertyError(key, "must be a whole number (got \(text))")
+                throw PropertyError(key, "must be a whole number (got \(text))")
             }
-            if value < 0, !allowNonPositive { throw TriggerPropertyError(key, "must be 0 or more (got \(text))") }
+            if value < 0, !allowNonPositive { throw PropertyError(key, "must be 0 or more (got \(text))") }
             return value
         }
         let karbor = Self.karborKeys.filter { definition[$0] != nil }
         let gfs = Self.gfsKeys.filter { definition[$0] != nil }
         if !karbor.isEmpty, !gfs.isEmpty {
-            throw TriggerPropertyError(gfs[0], "cannot be combined with \(karbor[0]): use Karbor's max_backups/retention_duration or the keep_* rules, not both")
+            throw PropertyError(gfs[0], "cannot be combined with \(karbor[0]): use Karbor's max_backups/retention_duration or the keep_* rules, not both")
         }
         guard !karbor.isEmpty || !gfs.isEmpty else { return nil }
         maxBackups = try count("max_backups", allowNonPositive: true).flatMap { $0 > 0 ? $0 : nil }

@@ -20,45 +20,45 @@ public struct TriggerDefinition: Sendable {
 
     /// Check `properties`. `now` is the default start; with `minimumInterval` > 0, fire
     /// times closer together than that are refused (Karbor refused under 3600 s).
-    public init(properties: [String: String], now: Int64, minimumInterval: Int64) throws(TriggerPropertyError) {
+    public init(properties: [String: String], now: Int64, minimumInterval: Int64) throws(PropertyError) {
         for name in properties.keys.sorted() where !Self.propertyNames.contains(name) {
-            throw TriggerPropertyError(name, "is not a property of a time trigger; they are \(Self.propertyNames.sorted().joined(separator: ", "))")
+            throw PropertyError(name, "is not a property of a time trigger; they are \(Self.propertyNames.sorted().joined(separator: ", "))")
         }
         guard let formatText = properties["format"] else {
-            throw TriggerPropertyError("format", "is missing: give calendar (RFC 5545 RRULE) or crontab")
+            throw PropertyError("format", "is missing: give calendar (RFC 5545 RRULE) or crontab")
         }
         guard let format = TriggerPattern.Format(rawValue: formatText) else {
-            throw TriggerPropertyError("format", "must be calendar or crontab (got \(formatText))")
+            throw PropertyError("format", "must be calendar or crontab (got \(formatText))")
         }
         guard let patternText = properties["pattern"], !patternText.isEmpty else {
-            throw TriggerPropertyError("pattern", "is missing")
+            throw PropertyError("pattern", "is missing")
         }
         let zone = properties["timezone"] ?? "UTC"
         guard ZoneClock(named: zone) != nil else {
-            throw TriggerPropertyError("timezone", "\(zone) is not an IANA time zone name (such as UTC, Europe/Berlin, America/New_York)")
+            throw PropertyError("timezone", "\(zone) is not an IANA time zone name (such as UTC, Europe/Berlin, America/New_York)")
         }
         do {
             // Karbor's client cannot type a newline: a literal "\n" separates lines too.
             let text = format == .calendar ? patternText.replacingOccurrences(of: "\\n", with: "\n") : patternText
             pattern = try TriggerPattern(format: format, pattern: text, timezone: zone)
         } catch {
-            throw TriggerPropertyError("pattern", error.message)
+            throw PropertyError("pattern", error.message)
         }
-        func instant(_ name: String) throws(TriggerPropertyError) -> Int64? {
+        func instant(_ name: String) throws(PropertyError) -> Int64? {
             guard let text = properties[name] else { return nil }
             guard let wall = WallTime(parsing: text) else {
-                throw TriggerPropertyError(name, "\"\(text)\" is not a time: give \"YYYY-MM-DD HH:MM:SS\" in UTC")
+                throw PropertyError(name, "\"\(text)\" is not a time: give \"YYYY-MM-DD HH:MM:SS\" in UTC")
             }
             return wall.secondsSinceEpoch
         }
         start = try instant("start_time") ?? now
         end = try instant("end_time")
         if let end, end <= start {
-            throw TriggerPropertyError("end_time", "must be after start_time (\(WallTime(secondsSinceEpoch: start)) UTC)")
+            throw PropertyError("end_time", "must be after start_time (\(WallTime(secondsSinceEpoch: start)) UTC)")
         }
         if let text = properties["window"] {
             guard let seconds = Int64(text), seconds >= 0, seconds <= 7 * 86_400 else {
-                throw TriggerPropertyError("window", "must be a whole number of seconds from 0 to 604800 (got \(text))")
+                throw PropertyError("window", "must be a whole number of seconds from 0 to 604800 (got \(text))")
             }
             window = seconds
         } else {
@@ -66,11 +66,11 @@ public struct TriggerDefinition: Sendable {
         }
         let first = pattern.fireTimes(after: max(now, start) - 1, start: start, end: end, limit: Self.checkedFires)
         guard !first.isEmpty else {
-            throw TriggerPropertyError("pattern", "never fires between start_time and end_time (after \(WallTime(secondsSinceEpoch: max(now, start))) UTC)")
+            throw PropertyError("pattern", "never fires between start_time and end_time (after \(WallTime(secondsSinceEpoch: max(now, start))) UTC)")
         }
         if minimumInterval > 0 {
             for (a, b) in zip(first, first.dropFirst()) where b - a < minimumInterval {
-                throw TriggerPropertyError("pattern", "fires \(b - a) s apart (at \(pattern.iso8601(a)) and \(pattern.iso8601(b))); this server's minimum interval between fire times is \(minimumInterval) s")
+                throw PropertyError("pattern", "fires \(b - a) s apart (at \(pattern.iso8601(a)) and \(pattern.iso8601(b))); this server's minimum interval between fire times is \(minimumInterval) s")
             }
         }
     }
@@ -103,13 +103,14 @@ public struct TriggerDefinition: Sendable {
     }
 }
 
-/// A trigger property that cannot be used, and why.
-public struct TriggerPropertyError: Error, Sendable, CustomStringConvertible {
+/// A property (of a trigger, or key of an operation definition) that cannot be used,
+/// and why: "window must be a whole number ...".
+public struct PropertyError: Error, Sendable, CustomStringConvertible {
     public let property: String
     public let reason: String
     public init(_ property: String, _ reason: String) {
         self.property = property
         self.reason = reason
     }
-    public var description: String { "trigger property \(property) \(reason)" }
+    public var description: String { "\(property) \(reason)" }
 }

@@ -60,7 +60,7 @@ struct TriggerRoutes {
             return try TriggerDefinition(properties: properties, now: Int64(Date().timeIntervalSince1970),
                                          minimumInterval: service.config.minimumInterval)
         } catch {
-            throw Fault.badRequest("Invalid trigger: \(error)")
+            throw Fault.badRequest("Invalid trigger property \(error.property): \(error.reason)")
         }
     }
 

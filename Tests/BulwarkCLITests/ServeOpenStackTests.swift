@@ -97,4 +97,74 @@ import TestSupport
         #expect(!server.process.stderr.contains(token))
         server.stop()
     }
+
+    /// Issue #14's end to end: the unchanged client creates a calendar trigger firing every
+    /// few seconds (the server's minimum interval lowered) and a retention_protect with
+    /// max_backups=2; after several fires exactly two checkpoints are available, the
+    /// others were deleted through the plugins (their Cinder backups are gone), the logs
+    /// show every run and deletion, and deleting the trigger in use is 424.
+    @Test func karborClientSchedulesRetentionProtect() throws {
+        let world = try OpenStackKubernetesTests.World("serve-osk-sched", volumePlugin: "bulwark-volume-backup-protection")
+        _ = try world.makeWorkload()
+        // Three checkpoints of four volumes exist for a moment (two kept, one new) and
+        // Cinder's default is 10 backups a project: the operator raises it, as one would.
+        _ = try world.cinder.send("PUT", "/os-quota-sets/\(world.projectID)", body: ["quota_set": ["backups": 100, "backup_gigabytes": 10000]])
+        let keystone = KeystoneFixture()
+        let token = try keystone.token(world.username, password: world.password, project: world.projectID)
+        let server = try ServeProcess(config: """
+            providers: {directory: \(world.directory.appendingPathComponent("providers").path)}
+            catalog: {path: catalog.sqlite}
+            scheduler: {minimum_interval_seconds: 5}
+            \(keystone.serviceAuth(cacheSeconds: 30))
+            """, directory: world.directory, environment: world.environment)
+        let project = world.projectID
+        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult { try KarborClient.run(server.url, project: project, token: token, arguments) }
+        func karbor(_ arguments: [String]) throws -> String {
+            let r = try run(arguments)
+            guard r.status == 0 else { throw TestSupportError("karbor \(arguments.joined(separator: " ")) exited \(r.status): \(r.stderr)\(r.stdout)") }
+            return r.stdout
+        }
+        func properties(_ arguments: [String]) throws -> [String: String] { KarborClient.properties(try karbor(arguments)) }
+        func rows(_ arguments: [String]) throws -> [[String]] { KarborClient.rows(try karbor(arguments)) }
+
+        let provider = try #require(try rows(["provider-list"]).first?[0])
+        let plan = try #require(try properties(["plan-create", "apps", provider, "\(project)=OS::Keystone::Project=the project"])["id"])
+        // The client splits properties on ",": Karbor's calendar form with "\n" typed as two characters.
+        let tooOften = try run(["trigger-create", "often", "time", "format=crontab,pattern=* * * * *,window=30"])
+        #expect(tooOften.status != 0)
+        let trigger = try properties(["trigger-create", "every 10 s", "time",
+                                      #"format=calendar,pattern=BEGIN:VEVENT\nRRULE:FREQ=SECONDLY;INTERVAL=10;\nEND:VEVENT,window=60"#])
+        let triggerID = try #require(trigger["id"])
+        #expect(trigger["properties"]?.contains("SECONDLY") == true)
+        let scheduled = try properties(["scheduledoperation-create", "keep two", "retention_protect", triggerID,
+                                        "provider_id=\(provider),plan_id=\(plan),max_backups=2"])
+        let scheduleID = try #require(scheduled["id"])
+        #expect(try rows(["scheduledoperation-list"]).map(\.[0]) == [scheduleID])
+
+        // Columns of operationlog-list: Id, Operation Type, Checkpoint id, Plan Id, Provider id,
+        // Restore Id, Scheduled Operation Id, Status, ...
+        func logs() throws -> [[String]] { try rows(["operationlog-list"]).filter { $0.count > 7 && $0[6] == scheduleID } }
+        try TestSupport.waitFor("four scheduled protects to succeed", timeout: 1800, poll: 2) {
+            try logs().filter { $0[1] == "protect" && $0[7] == "available" }.count >= 4
+        }
+        let inUse = try run(["trigger-delete", triggerID])
+        #expect(inUse.status != 0 && (inUse.stderr + inUse.stdout).contains("HTTP 424"), "\(inUse.stderr)\(inUse.stdout)")
+        _ = try karbor(["scheduledoperation-delete", scheduleID])
+
+        var available: [[String]] = []
+        try TestSupport.waitFor("retention to leave two checkpoints", timeout: 1800, poll: 2) {
+            let current = try logs()
+            let made = current.filter { $0[1] == "protect" && $0[7] == "available" }.count
+            let deleted = current.filter { $0[1] == "delete" && $0[7] == "deleted" }.count
+            available = try rows(["checkpoint-list", provider, "--plan_id", plan]).filter { $0.contains("available") }
+            return !current.contains { ["protecting", "deleting"].contains($0[7]) } && deleted == made - 2 && available.count == 2
+        }
+        let current = try logs()
+        #expect(!current.contains { $0[1] == "delete" && $0[7] == "error" }, "\(current)")
+        #expect(try world.cinder.listDetail("backups").count == 8, "two checkpoints of four volumes; the others' backups were deleted")
+        _ = try karbor(["trigger-delete", triggerID])
+        #expect(try rows(["trigger-list"]).isEmpty)
+        #expect(!server.process.stderr.contains(token))
+        server.stop()
+    }
 }
