@@ -152,4 +152,33 @@ import TestSupport
         #expect(row.disabledReason == "maintenance")
         #expect(try !catalog.updateService(9999, enabled: true, reason: nil))
     }
+
+    @Test func triggersInUseStayAndFiresAreClaimedOnce() throws {
+        let catalog = try SQLiteCatalog(path: path)
+        let before = try catalog.scheduleGeneration()
+        let trigger = TriggerRecord(projectID: "p1", name: "t", properties: [("format", "crontab"), ("pattern", "0 * * * *")])
+        try catalog.createTrigger(trigger)
+        let operation = ScheduledOperationRecord(projectID: "p1", name: "s", operationType: .retentionProtect, triggerID: trigger.id,
+                                                 definition: [("provider_id", "demo"), ("plan_id", "p"), ("max_backups", "2")])
+        #expect(try catalog.createScheduledOperation(operation))
+        #expect(try !catalog.createScheduledOperation(ScheduledOperationRecord(projectID: "p1", name: "x", operationType: .protect,
+                                                                               triggerID: "gone", definition: [])))
+        #expect(try catalog.scheduleGeneration() > before, "writes move the generation another process watches")
+        #expect(try catalog.deleteTrigger(trigger.id) == .inUse([operation.id]))
+        #expect(try catalog.trigger(trigger.id)?.propertyMap["pattern"] == "0 * * * *")
+        let stored = try #require(try catalog.scheduledOperation(operation.id))
+        #expect(stored.definition.map(\.0) == ["provider_id", "plan_id", "max_backups"])
+        #expect(stored.operationType == .retentionProtect && stored.enabled)
+
+        // A fire is recorded once: the second claim of the same time (a restart, another server) is refused.
+        let fire = ScheduleFire(scheduledOperationID: operation.id, fireTime: 1_800_000_000, outcome: .started)
+        #expect(try catalog.recordFires([fire, ScheduleFire(scheduledOperationID: operation.id, fireTime: 1_800_003_600, outcome: .skipped)]) == [true, true])
+        #expect(try catalog.recordFires([fire]) == [false])
+        #expect(try SQLiteCatalog(path: path).lastFires()[operation.id] == 1_800_003_600)
+
+        #expect(try catalog.deleteScheduledOperation(operation.id))
+        #expect(try catalog.lastFires()[operation.id] == nil)
+        #expect(try catalog.deleteTrigger(trigger.id) == .deleted)
+        #expect(try catalog.deleteTrigger(trigger.id) == .notFound)
+    }
 }
