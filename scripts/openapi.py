@@ -22,6 +22,8 @@ resource_in = obj({"id": {"type": "string", "minLength": 1, "maxLength": 1024},
                    "type": {"type": "string", "minLength": 1, "maxLength": 255},
                    "name": {"type": "string", "maxLength": 1024}, "extra_info": nobj}, ["id", "type"])
 limit_int = {"type": "integer", "minimum": -1, "maximum": 2147483647}
+hook_name = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"}
+plan_hooks = obj({k: hook_name for k in ["pre_protect", "post_protect", "pre_restore", "post_restore"]})
 
 requests = {
     "PlanCreate": obj({"plan": obj({
@@ -29,11 +31,11 @@ requests = {
         "description": {"type": ["string", "null"], "maxLength": 4096},
         "provider_id": {"type": "string", "minLength": 1, "maxLength": 255},
         "resources": {"type": "array", "minItems": 1, "maxItems": 100000, "items": resource_in},
-        "parameters": params_map}, ["name", "provider_id", "resources"])}, ["plan"]),
+        "parameters": params_map, "hooks": plan_hooks}, ["name", "provider_id", "resources"])}, ["plan"]),
     "PlanUpdate": obj({"plan": dict(obj({
         "name": {"type": "string", "minLength": 1, "maxLength": 255},
         "description": {"type": ["string", "null"], "maxLength": 4096},
-        "status": {"enum": ["started", "suspended"]},
+        "status": {"enum": ["started", "suspended"]}, "hooks": plan_hooks,
         "resources": {"type": "array", "minItems": 1, "maxItems": 100000, "items": resource_in}}), minProperties=1)}, ["plan"]),
     "CheckpointCreate": obj({"checkpoint": obj({
         "plan_id": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -86,7 +88,7 @@ models = {
                     ["id", "name", "description", "extended_info_schema"], extra=True),
     "Plan": obj({"id": string, "name": string, "description": string, "provider_id": string, "project_id": string,
                  "status": {"enum": ["suspended", "started"]}, "resources": {"type": "array", "items": resource_out},
-                 "parameters": anyobj, "created_at": string, "updated_at": string},
+                 "parameters": anyobj, "hooks": {"type": "object", "additionalProperties": string}, "created_at": string, "updated_at": string},
                 ["id", "name", "provider_id", "status", "resources", "parameters"], extra=True),
     "Checkpoint": obj({"id": string, "project_id": string, "provider_id": string,
                        "status": {"enum": ["protecting", "available", "error", "deleting", "deleted", "error-deleting"]},

@@ -105,13 +105,10 @@ struct CheckpointRoutes {
         var extra = (c["extra-info"]?.objectValue ?? c["extra_info"]?.objectValue) ?? JSONObject()
         if extra["created_by"] == nil { extra["created_by"] = "manual" }
         let extraInfo = extra
-        let cancellation = CancellationFlag()
-        let pending = try await work { try engine.beginProtect(plan.plan, cancellation: cancellation, extraInfo: extraInfo) }
-        let checkpoint = pending.initial
         let log = OperationLog(projectID: plan.projectID, operationType: .protect, providerID: engine.provider.id,
-                               checkpointID: checkpoint.id, planID: plan.id, extraInfo: extraInfo)
-        try service.runner.submit(pending, provider: engine.provider.id, log: log, leaseTTL: service.leaseTTL, cancellation: cancellation,
-                                  failure: { $0.status == CheckpointStatus.available.rawValue ? nil : ($0.error ?? $0.status) })
+                               planID: plan.id, extraInfo: extraInfo)
+        let runs = service.planRuns
+        let checkpoint = try await work { try runs.protect(plan, engine: engine, extraInfo: extraInfo, log: log) }
         return JSONResponse.wrapped("checkpoint", view(checkpoint))
     }
 

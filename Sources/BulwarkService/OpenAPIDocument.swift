@@ -374,6 +374,12 @@ enum OpenAPIDocument {
      "description": {
       "type": "string"
      },
+     "hooks": {
+      "additionalProperties": {
+       "type": "string"
+      },
+      "type": "object"
+     },
      "id": {
       "type": "string"
      },
@@ -448,6 +454,28 @@ enum OpenAPIDocument {
          "string",
          "null"
         ]
+       },
+       "hooks": {
+        "additionalProperties": false,
+        "properties": {
+         "post_protect": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         },
+         "post_restore": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         },
+         "pre_protect": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         },
+         "pre_restore": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         }
+        },
+        "type": "object"
        },
        "name": {
         "maxLength": 255,
@@ -530,6 +558,28 @@ enum OpenAPIDocument {
          "string",
          "null"
         ]
+       },
+       "hooks": {
+        "additionalProperties": false,
+        "properties": {
+         "post_protect": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         },
+         "post_restore": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         },
+         "pre_protect": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         },
+         "pre_restore": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+          "type": "string"
+         }
+        },
+        "type": "object"
        },
        "name": {
         "maxLength": 255,

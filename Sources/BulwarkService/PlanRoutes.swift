@@ -72,7 +72,8 @@ struct PlanRoutes {
         }
         let record = PlanRecord(projectID: caller.projectID, name: p["name"]?.stringValue ?? "", description: p["description"]?.stringValue ?? "",
                                 providerID: providerID, resources: try Self.resources(p["resources"]),
-                                parameters: p["parameters"]?.objectValue ?? JSONObject())
+                                parameters: p["parameters"]?.objectValue ?? JSONObject(), hooks: TriggerRoutes.strings(p["hooks"]))
+        do { _ = try PlanHooks(names: record.hooks, provider: engine.provider.config) } catch { throw Fault.badRequest("plan/\(error.message)") }
         let catalog = service.catalog
         let defaultQuota = service.config.plansQuota
         try await work {
@@ -95,6 +96,12 @@ struct PlanRoutes {
         if let description = changes["description"] { plan.description = description.stringValue ?? "" }
         if let status = changes["status"]?.stringValue { plan.status = PlanRecord.Status(rawValue: status) ?? plan.status }
         if changes["resources"] != nil { plan.resources = try Self.resources(changes["resources"]) }
+        if changes["hooks"] != nil {
+            plan.hooks = TriggerRoutes.strings(changes["hooks"])
+            if let engine = service.engines[plan.providerID] {
+                do { _ = try PlanHooks(names: plan.hooks, provider: engine.provider.config) } catch { throw Fault.badRequest("plan/\(error.message)") }
+            }
+        }
         plan.updatedAt = Date().timeIntervalSince1970
         let engine = service.engines[plan.providerID]
         let catalog = service.catalog

@@ -79,8 +79,29 @@ struct RestoreRoutes {
                                planID: checkpoint.planID, verificationID: pending.initial.id)
         }
         log.extraInfo = JSONObject()
-        try service.runner.submit(pending, provider: providerID, log: log, leaseTTL: service.leaseTTL, cancellation: cancellation,
-                                  failure: { $0.error })
+        // A restore runs its plan's restore hooks (when the plan is still in the catalog).
+        var run = pending
+        var hooks: PlanHooks?
+        if kind == .restore {
+            let planID = checkpoint.planID
+            let plan = try await work { try catalog.plan(planID) }
+            do { hooks = try PlanRuns.hooks(plan, engine) } catch { throw Fault(error) }
+            if let hooks {
+                var variables = PlanRuns.variables(plan, engine, operation: "restore")
+                variables["BULWARK_CHECKPOINT_ID"] = checkpointID
+                variables["BULWARK_RESTORE_ID"] = pending.initial.id
+                run = hooks.wrap(pending, pre: .preRestore, post: .postRestore, variables: variables) { result in
+                    switch result {
+                    case .success(let restore): (restore.status.rawValue, restore.error)
+                    case .failure(let error): (RestoreRecord.Status.fail.rawValue, error.message)
+                    }
+                }
+            }
+        }
+        let ranHooks = hooks
+        try service.runner.submit(run, provider: providerID, log: log, leaseTTL: service.leaseTTL, cancellation: cancellation,
+                                  failure: { $0.error },
+                                  update: { log, _ in if let ranHooks, ranHooks.ran { log.extraInfo["hooks"] = ranHooks.json } })
         return JSONResponse.wrapped(key, service.ids.shown(pending.initial.json))
     }
 }

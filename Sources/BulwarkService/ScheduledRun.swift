@@ -13,7 +13,7 @@ import Logging
 struct ScheduledRun: Sendable {
     let catalog: any Catalog
     let engines: [String: Engine]
-    let runner: OperationRunner
+    let runs: PlanRuns
     let instance: String
     let leaseTTL: UInt32
     let logger: Logger
@@ -22,7 +22,7 @@ struct ScheduledRun: Sendable {
     /// checkpoint as protecting). `finished` is called once when everything ended.
     func start(_ operation: ScheduledOperationRecord, definition: TriggerDefinition, fireTime: Int64,
                finished: @escaping @Sendable () -> Void) {
-        var extra = JSONObject([("created_by", "operation-engine"), ("trigger_id", .string(operation.triggerID)),
+        let extra = JSONObject([("created_by", "operation-engine"), ("trigger_id", .string(operation.triggerID)),
                                 ("scheduled_operation_id", .string(operation.id))])
         var logExtra = extra
         logExtra["fire_time"] = .string(definition.pattern.iso8601(fireTime))
@@ -37,20 +37,13 @@ struct ScheduledRun: Sendable {
                 throw ServiceError("its plan's provider \(plan.providerID) is not served here")
             }
             let policy = operation.operationType == .retentionProtect ? try? RetentionPolicy(definition: operation.definitionMap) : nil
-            extra["fire_time"] = nil
-            let cancellation = CancellationFlag()
-            let pending = try engine.beginProtect(plan.plan, cancellation: cancellation, extraInfo: extra)
-            log.checkpointID = pending.initial.id
-            log.providerID = engine.provider.id
             let clock = definition.pattern.clock
-            try runner.submit(pending, provider: engine.provider.id, log: log, leaseTTL: leaseTTL, cancellation: cancellation,
-                              failure: { $0.status == CheckpointStatus.available.rawValue ? nil : ($0.error ?? $0.status) },
-                              finished: { checkpoint in
-                                  if let policy, checkpoint?.status == CheckpointStatus.available.rawValue {
-                                      retain(operation, plan: plan, engine: engine, policy: policy, clock: clock)
-                                  }
-                                  finished()
-                              })
+            _ = try runs.protect(plan, engine: engine, extraInfo: extra, log: log) { checkpoint in
+                if let policy, checkpoint?.status == CheckpointStatus.available.rawValue {
+                    retain(operation, plan: plan, engine: engine, policy: policy, clock: clock)
+                }
+                finished()
+            }
         } catch {
             log.end(failure: "scheduled operation \(operation.id) could not start: \(error)")
             try? catalog.saveLog(log, leaseTTL: 0)

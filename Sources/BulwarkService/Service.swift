@@ -27,6 +27,7 @@ public final class BulwarkService: Sendable {
     let ids: ProviderIDs
     let runner: OperationRunner
     let scheduler: Scheduler
+    let planRuns: PlanRuns
     let logger: Logger
     /// This process, as the owner of its operation logs.
     let instance: String
@@ -74,8 +75,9 @@ public final class BulwarkService: Sendable {
         runner = OperationRunner(catalog: catalog, instance: instance, limit: config.operationsLimit,
                                  perProvider: config.operationsPerProvider, logger: logger)
         let leaseTTL = UInt32(engines.values.map(\.provider.config.leaseTTL).min() ?? 30)
+        planRuns = PlanRuns(runner: runner, leaseTTL: leaseTTL)
         scheduler = Scheduler(catalog: catalog,
-                              launcher: ScheduledRun(catalog: catalog, engines: engines, runner: runner, instance: instance,
+                              launcher: ScheduledRun(catalog: catalog, engines: engines, runs: planRuns, instance: instance,
                                                      leaseTTL: leaseTTL, logger: logger),
                               logger: logger)
     }

@@ -37,6 +37,10 @@ struct CheckpointCreateCommand: ParsableCommand {
             guard let record, record.projectID == options.projectID else {
                 throw CLIError("no plan \(planId) in project \(options.projectID) of catalog \(options.catalogPath) (see bulwark plan list)")
             }
+            // Skipping a plan's lock hook would be worse than not protecting it.
+            if !record.hooks.isEmpty {
+                throw CLIError("plan \(planId) names hooks (\(record.hooks.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))), which only bulwark serve runs: protect it through the server (POST .../checkpoints), or remove its hooks")
+            }
             plan = record.plan
         } else {
             do { plan = try Plan.read(self.plan!) } catch { throw CLIError(error.description) }

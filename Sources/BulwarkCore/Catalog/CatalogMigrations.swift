@@ -69,5 +69,8 @@ enum CatalogMigrations {
                 INSERT INTO schedule_generation VALUES (1, 0);
                 """)
         }),
+        ("plan hooks", { db in
+            try db.execute("ALTER TABLE plans ADD COLUMN hooks TEXT NOT NULL DEFAULT '{}'")
+        }),
     ]
 }

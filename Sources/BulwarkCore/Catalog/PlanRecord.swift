@@ -14,12 +14,15 @@ public struct PlanRecord: Sendable {
     public var status: Status
     public var resources: [Resource]
     public var parameters: JSONObject
+    /// Phase (`pre_protect` ...) -> the name of a hook its provider file defines.
+    public var hooks: [String: String] = [:]
     public var createdAt: Double
     public var updatedAt: Double
 
     public init(id: String = UUID().uuidString.lowercased(), projectID: String, name: String, description: String = "",
                 providerID: String, status: Status = .suspended, resources: [Resource], parameters: JSONObject = JSONObject(),
-                createdAt: Double = Date().timeIntervalSince1970, updatedAt: Double? = nil) {
+                hooks: [String: String] = [:], createdAt: Double = Date().timeIntervalSince1970, updatedAt: Double? = nil) {
+        self.hooks = hooks
         self.id = id
         self.projectID = projectID
         self.name = name
@@ -43,6 +46,7 @@ public struct PlanRecord: Sendable {
             ("id", .string(id)), ("name", .string(name)), ("description", .string(description)),
             ("provider_id", .string(providerID)), ("project_id", .string(projectID)), ("status", .string(status.rawValue)),
             ("resources", .array(resources.map(\.json))), ("parameters", .object(parameters)),
+            ("hooks", .object(JSONObject(hooks.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))),
             ("created_at", .string(CatalogTime.text(createdAt))), ("updated_at", .string(CatalogTime.text(updatedAt))),
         ]))
     }

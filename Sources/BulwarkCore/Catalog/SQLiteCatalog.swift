@@ -138,7 +138,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
 
     // MARK: Plans
 
-    private static let planColumns = "id, project_id, name, description, provider_id, status, resources, parameters, created_at, updated_at"
+    private static let planColumns = "id, project_id, name, description, provider_id, status, resources, parameters, created_at, updated_at, hooks"
 
     public func createPlan(_ plan: PlanRecord, quota: Int) throws(CatalogError) {
         try locked {
@@ -150,7 +150,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
                         throw CatalogError(.overQuota, "Quota exceeded for resources: ['plans'] (project \(plan.projectID) has \(count) of its \(quota) plans)")
                     }
                 }
-                try db.query("INSERT INTO plans (\(Self.planColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", planValues(plan))
+                try db.query("INSERT INTO plans (\(Self.planColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", planValues(plan))
             }
         }
     }
@@ -158,7 +158,17 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
     private func planValues(_ plan: PlanRecord) -> [SQLiteValue] {
         [.text(plan.id), .text(plan.projectID), .text(plan.name), .text(plan.description), .text(plan.providerID),
          .text(plan.status.rawValue), .text(JSON.array(plan.resources.map(\.json)).serialized()),
-         .text(JSON.object(plan.parameters).serialized()), .real(plan.createdAt), .real(plan.updatedAt)]
+         .text(JSON.object(plan.parameters).serialized()), .real(plan.createdAt), .real(plan.updatedAt), .text(Self.hooksText(plan.hooks))]
+    }
+
+    private static func hooksText(_ hooks: [String: String]) -> String {
+        JSON.object(JSONObject(hooks.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })).serialized()
+    }
+
+    private static func hooks(_ text: String?) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in (try? JSON.parse(text ?? "{}"))?.objectValue ?? JSONObject() { out[k] = v.stringValue }
+        return out
     }
 
     private func planRows(_ sql: String, _ bindings: [SQLiteValue], on db: SQLiteConnection) throws -> [PlanRecord] {
@@ -169,7 +179,7 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
                 id: row.text(0) ?? "", projectID: row.text(1) ?? "", name: row.text(2) ?? "", description: row.text(3) ?? "",
                 providerID: row.text(4) ?? "", status: PlanRecord.Status(rawValue: row.text(5) ?? "") ?? .suspended,
                 resources: resources, parameters: (try? JSON.parse(row.text(7) ?? "{}"))?.objectValue ?? JSONObject(),
-                createdAt: row.real(8), updatedAt: row.real(9)))
+                hooks: Self.hooks(row.text(10)), createdAt: row.real(8), updatedAt: row.real(9)))
         }
         return plans
     }
@@ -189,10 +199,10 @@ public final class SQLiteCatalog: Catalog, @unchecked Sendable {
 
     public func updatePlan(_ plan: PlanRecord) throws(CatalogError) -> Bool {
         try locked {
-            try db.query("UPDATE plans SET name = ?, description = ?, status = ?, resources = ?, parameters = ?, updated_at = ? WHERE id = ?",
+            try db.query("UPDATE plans SET name = ?, description = ?, status = ?, resources = ?, parameters = ?, updated_at = ?, hooks = ? WHERE id = ?",
                          [.text(plan.name), .text(plan.description), .text(plan.status.rawValue),
                           .text(JSON.array(plan.resources.map(\.json)).serialized()), .text(JSON.object(plan.parameters).serialized()),
-                          .real(plan.updatedAt), .text(plan.id)])
+                          .real(plan.updatedAt), .text(Self.hooksText(plan.hooks)), .text(plan.id)])
             return db.changes == 1
         }
     }

@@ -35,5 +35,28 @@ public final class PendingRun<Output: Sendable>: Sendable {
         take().abandon?(reason)
     }
 
+    /// This run with `before` first and `after` last (a plan's pre and post hooks).
+    /// When `before` gives a reason, the run is abandoned with it (recorded failed) and
+    /// fails; `after` is told the outcome whatever it was, cancellation included. An
+    /// abandon before the start abandons this run and calls neither.
+    public func around(before: @escaping @Sendable () -> String?,
+                       after: @escaping @Sendable (Result<Output, EngineError>) -> Void) -> PendingRun<Output> {
+        PendingRun(initial: initial, body: { [self] in
+            if let failure = before() {
+                abandon(failure)
+                after(.failure(EngineError(failure)))
+                throw EngineError(failure)
+            }
+            do {
+                guard let output = try run() else { throw EngineError("the run was abandoned before it started") }
+                after(.success(output))
+                return output
+            } catch let error as EngineError {
+                after(.failure(error))
+                throw error
+            }
+        }, abandon: { [self] reason in abandon(reason) })
+    }
+
     deinit { take().abandon?("the run was dropped before it started") }
 }

@@ -16,6 +16,8 @@ public struct ProviderConfig: Sendable {
     public var plugins: [PluginReference]
     public var bankPlugin: String
     public var bankOptions: JSON
+    /// The commands plans of this provider may name for their pre and post phases.
+    public var hooks: [String: PlanHook] = [:]
     /// Where in the file each setting stood, for errors found later (an unknown plugin).
     let source: ConfigFile
 
@@ -51,13 +53,20 @@ public struct ProviderConfig: Sendable {
         let pluginPath = (o["plugin_path"]?.arrayValue ?? []).compactMap(\.stringValue).map {
             $0.hasPrefix("/") ? $0 : (directory as NSString).appendingPathComponent($0)
         }
+        var hooks: [String: PlanHook] = [:]
+        for (name, h) in o["hooks"]?.objectValue ?? JSONObject() {
+            var environment: [String: String] = [:]
+            for (k, v) in h["environment"]?.objectValue ?? JSONObject() { environment[k] = v.stringValue ?? "" }
+            hooks[name] = PlanHook(name: name, command: (h["command"]?.arrayValue ?? []).compactMap(\.stringValue),
+                                   timeout: h["timeout_seconds"]?.numberValue?.doubleValue ?? PlanHook.defaultTimeout, environment: environment)
+        }
         return ProviderConfig(
             file: path, id: o["id"]?.stringValue ?? "", name: o["name"]?.stringValue ?? "",
             description: o["description"]?.stringValue ?? "", enabled: o["enabled"]?.boolValue ?? true,
             pluginPath: pluginPath, concurrency: o["concurrency"]?.numberValue?.intValue ?? 16,
             leaseTTL: o["lease_ttl"]?.numberValue?.intValue ?? 30, protectableOptions: protectableOptions,
             plugins: plugins, bankPlugin: o["bank"]?["plugin"]?.stringValue ?? "", bankOptions: o["bank"]?["options"] ?? [:],
-            source: file)
+            hooks: hooks, source: file)
     }
 
     func error(at pointer: String, _ message: String) -> ConfigError { source.error(at: pointer, message) }

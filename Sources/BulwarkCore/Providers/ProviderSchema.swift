@@ -24,6 +24,22 @@ enum ProviderSchema {
       "description": "How many hooks may run at once (the command's --concurrency overrides it).",
       "type": "integer", "minimum": 1, "maximum": 4096, "default": 16
     },
+    "hooks": {
+      "description": "Commands a plan of this provider may name for its pre_protect, post_protect, pre_restore and post_restore phases (docs/service.md, Plan hooks). They run with the rights of the server or CLI that runs the operation; only this file defines them.",
+      "type": "object",
+      "propertyNames": {"pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+      "additionalProperties": {
+        "type": "object",
+        "properties": {
+          "command": {"description": "The program (a path, or a name looked up in PATH) and its arguments; no shell.",
+                      "type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+          "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400, "default": 300},
+          "environment": {"type": "object", "additionalProperties": {"type": "string"}}
+        },
+        "required": ["command"],
+        "additionalProperties": false
+      }
+    },
     "lease_ttl": {
       "description": "Seconds an engine's lease lasts without renewal; after a crash, checkpoints it owned are marked error once it expires.",
       "type": "integer", "minimum": 2, "maximum": 86400, "default": 30
