@@ -28,7 +28,7 @@ id: noop
 name: No-Op
 description: noop plans into the SQLite bank
 protectables:
-  Demo::Folder: {roots: [$dir/files]}
+  Demo::Folder: {roots: [files]}
   Demo::File: {}
 plugins: [karbor-noop-protection-plugin]
 bank: {plugin: sqlite, options: {path: $dir/bank.sqlite}}
@@ -42,7 +42,8 @@ limits: {plans_per_project: -1, operations: 16, operations_per_provider: 16}
 scheduler: {minimum_interval_seconds: 60}
 log_level: warning
 YAML
-"$bulwark" serve --config "$dir/serve.yaml" > "$dir/serve.out" 2> "$dir/serve.err" &
+bulwark=$(realpath "$bulwark")
+(cd "$dir" && exec "$bulwark" serve --config "$dir/serve.yaml" > "$dir/serve.out" 2> "$dir/serve.err") &
 server=$!
 for _ in $(seq 600); do grep -q "^listening on" "$dir/serve.out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$dir/serve.out")
@@ -77,7 +78,7 @@ for t in triggers:
     call("PUT", f"/triggers/{t}", {"trigger_info": {"properties": {"format": "crontab", "pattern": "0 3 * * *"}}})
 # Let what is running finish, then read the logs.
 time.sleep(20)
-late, outcomes, marker = [], {}, None
+late, outcomes, marker, sample = [], {}, None, {}
 from datetime import datetime, timezone
 def epoch(text):
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() if "+" not in text[10:] else datetime.fromisoformat(text).timestamp()
@@ -86,6 +87,7 @@ while True:
     page = call("GET", q)["operation_logs"]
     for log in page:
         outcomes[log["status"]] = outcomes.get(log["status"], 0) + 1
+        if log["status"] == "error" and "error" not in sample: sample["error"] = log["error_info"]
         fire = log["extra_info"].get("fire_time")
         if log["status"] == "available" and fire and begin <= epoch(fire) <= end:
             late.append(epoch(log["started_at"]) - epoch(fire))
@@ -94,6 +96,7 @@ while True:
 late.sort()
 def pct(p): return late[min(len(late) - 1, int(p * len(late)))] * 1000
 print(f"fires run in the window: {len(late)}; outcomes of all logs: {outcomes}")
+if sample: print(f"an error: {sample['error']}")
 if late:
     print(f"lateness (operation start - fire time): p50 {pct(0.5):.0f} ms, p99 {pct(0.99):.0f} ms, max {late[-1]*1000:.0f} ms")
 # Idle: nothing due for hours.

@@ -16,17 +16,6 @@ struct PlanRuns: Sendable {
         }
     }
 
-    /// The variables every hook of a run sees.
-    static func variables(_ plan: PlanRecord?, _ engine: Engine, operation: String) -> [String: String] {
-        var v = ["BULWARK_OPERATION": operation, "BULWARK_PROVIDER_ID": engine.provider.id]
-        if let plan {
-            v["BULWARK_PLAN_ID"] = plan.id
-            v["BULWARK_PLAN_NAME"] = plan.name
-            v["BULWARK_PROJECT_ID"] = plan.projectID
-        }
-        return v
-    }
-
     /// Begin protecting `plan` (blocks briefly: the checkpoint is recorded protecting)
     /// and run it in the background. `log` is the operation log to keep, its checkpoint
     /// filled in here. `finished` runs last, on the run's thread.
@@ -38,14 +27,10 @@ struct PlanRuns: Sendable {
         var log = log
         log.checkpointID = pending.initial.id
         log.providerID = engine.provider.id
-        var variables = Self.variables(plan, engine, operation: "protect")
+        var variables = PlanHooks.variables(plan, providerID: engine.provider.id, operation: "protect")
         variables["BULWARK_CHECKPOINT_ID"] = pending.initial.id
-        let run = hooks?.wrap(pending, pre: .preProtect, post: .postProtect, variables: variables) { result in
-            switch result {
-            case .success(let checkpoint): (checkpoint.status, checkpoint.error)
-            case .failure(let error): (CheckpointStatus.error.rawValue, error.message)
-            }
-        } ?? pending
+        let run = hooks?.wrap(pending, pre: .preProtect, post: .postProtect, variables: variables,
+                              outcome: PlanHooks.protectOutcome) ?? pending
         try runner.submit(run, provider: engine.provider.id, log: log, leaseTTL: leaseTTL, cancellation: cancellation,
                           failure: { $0.status == CheckpointStatus.available.rawValue ? nil : ($0.error ?? $0.status) },
                           update: { log, _ in if let hooks, hooks.ran { log.extraInfo["hooks"] = hooks.json } },

@@ -87,7 +87,7 @@ struct RestoreRoutes {
             let plan = try await work { try catalog.plan(planID) }
             do { hooks = try PlanRuns.hooks(plan, engine) } catch { throw Fault(error) }
             if let hooks {
-                var variables = PlanRuns.variables(plan, engine, operation: "restore")
+                var variables = PlanHooks.variables(plan, providerID: engine.provider.id, operation: "restore")
                 variables["BULWARK_CHECKPOINT_ID"] = checkpointID
                 variables["BULWARK_RESTORE_ID"] = pending.initial.id
                 run = hooks.wrap(pending, pre: .preRestore, post: .postRestore, variables: variables) { result in

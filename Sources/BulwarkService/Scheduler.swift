@@ -116,7 +116,7 @@ final class Scheduler: Sendable {
             if let operation, operation.enabled, let trigger = try catalog.trigger(operation.triggerID),
                let definition = definition(of: trigger, for: operation) {
                 entry = Entry(operation: operation, trigger: definition,
-                              cursor: Self.cursor(operation, lastFire: try catalog.lastFires()[id]), version: 0)
+                              cursor: Self.cursor(operation, lastFire: try catalog.lastFire(of: id)), version: 0)
             }
             put(id, entry)
         } catch {

@@ -31,16 +31,20 @@ struct CheckpointCreateCommand: ParsableCommand {
         let engine = try options.open(provider, concurrency: runOptions.concurrency)
         let catalog = try options.openCatalog()
         var plan: Plan
+        var hooks: PlanHooks?
+        var planRecord: PlanRecord?
         if let planId {
             let record: PlanRecord?
             do { record = try catalog.plan(planId) } catch { throw CLIError(error.description) }
             guard let record, record.projectID == options.projectID else {
                 throw CLIError("no plan \(planId) in project \(options.projectID) of catalog \(options.catalogPath) (see bulwark plan list)")
             }
-            // Skipping a plan's lock hook would be worse than not protecting it.
             if !record.hooks.isEmpty {
-                throw CLIError("plan \(planId) names hooks (\(record.hooks.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))), which only bulwark serve runs: protect it through the server (POST .../checkpoints), or remove its hooks")
+                do { hooks = try PlanHooks(names: record.hooks, provider: engine.provider.config) } catch {
+                    throw CLIError("plan \(planId): \(error.message)")
+                }
             }
+            planRecord = record
             plan = record.plan
         } else {
             do { plan = try Plan.read(self.plan!) } catch { throw CLIError(error.description) }
@@ -50,11 +54,29 @@ struct CheckpointCreateCommand: ParsableCommand {
         let checkpointID = UUID().uuidString.lowercased()
         let log = OperationLog(projectID: plan.projectID, operationType: .protect, providerID: engine.provider.id,
                                checkpointID: checkpointID, planID: plan.id, extraInfo: JSONObject([("created_by", "manual")]))
+        let protected = plan
+        let ran = hooks
+        let record = planRecord
         let checkpoint = try options.logged(log, engine: engine, catalog: catalog, failure: { (c: Checkpoint) in
             c.status == CheckpointStatus.available.rawValue ? nil : (c.error ?? c.status)
         }) {
             try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
-                try engine.protect(plan, cancellation: flag, checkpointID: checkpointID)
+                // The plan's hooks, as bulwark serve runs them (docs/service.md, Plan hooks).
+                let pending = try engine.beginProtect(protected, cancellation: flag, checkpointID: checkpointID)
+                guard let ran else { return try pending.run() ?? pending.initial }
+                var variables = PlanHooks.variables(record, providerID: engine.provider.id, operation: "protect")
+                variables["BULWARK_CHECKPOINT_ID"] = checkpointID
+                let run = ran.wrap(pending, pre: .preProtect, post: .postProtect, variables: variables,
+                                   outcome: PlanHooks.protectOutcome)
+                do { return try run.run() ?? pending.initial } catch { return try engine.checkpoint(checkpointID) }
+            }
+        }
+        if let ran, ran.ran {
+            // Keep the hooks' reports in the operation log, as the server does.
+            if let saved = try? catalog.logs(CatalogQuery(projectID: plan.projectID, filters: ["checkpoint_id": checkpointID])).first {
+                var updated = saved
+                updated.extraInfo["hooks"] = ran.json
+                try? catalog.saveLog(updated, leaseTTL: 0)
             }
         }
         options.emit(checkpoint.summary) { checkpoint.id + "\n" }

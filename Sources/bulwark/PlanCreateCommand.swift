@@ -19,6 +19,9 @@ struct PlanCreateCommand: ParsableCommand {
     @Option(help: "The provider id, when the file names none (or to override it).") var provider: String?
     @Option(help: "The plan's name (default: the file's, else its file name).") var name: String?
     @Option(help: "A description.") var description: String = ""
+    @Option(name: .customLong("hook"),
+            help: ArgumentHelp("Run a hook of the provider file in a phase (pre_protect, post_protect, pre_restore, post_restore); repeat for more.", valueName: "phase=name"))
+    var hooks: [String] = []
 
     func validate() throws { try options.validateProject() }
 
@@ -33,7 +36,8 @@ struct PlanCreateCommand: ParsableCommand {
         let engine = try options.open(providerID)
         do { try engine.check(plan) } catch { throw CLIError("\(error)") }
         let record = PlanRecord(projectID: plan.projectID, name: name ?? plan.name, description: description,
-                                providerID: providerID, resources: plan.resources, parameters: plan.parameters)
+                                providerID: providerID, resources: plan.resources, parameters: plan.parameters,
+                                hooks: hooks.isEmpty ? [:] : try options.planHooks(hooks, provider: providerID))
         do { try options.openCatalog().createPlan(record, quota: -1) } catch { throw CLIError("\(error)") }
         options.emit(record.json) { record.id + "\n" }
     }

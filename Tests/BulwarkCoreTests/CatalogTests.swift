@@ -175,6 +175,8 @@ import TestSupport
         #expect(try catalog.recordFires([fire, ScheduleFire(scheduledOperationID: operation.id, fireTime: 1_800_003_600, outcome: .skipped)]) == [true, true])
         #expect(try catalog.recordFires([fire]) == [false])
         #expect(try SQLiteCatalog(path: path).lastFires()[operation.id] == 1_800_003_600)
+        #expect(try catalog.lastFire(of: operation.id) == 1_800_003_600)
+        #expect(try catalog.lastFire(of: "never-fired") == nil)
 
         #expect(try catalog.deleteScheduledOperation(operation.id))
         #expect(try catalog.lastFires()[operation.id] == nil)

@@ -72,6 +72,8 @@ public protocol Catalog: AnyObject, Sendable {
     func recordFires(_ fires: [ScheduleFire]) throws(CatalogError) -> [Bool]
     /// Each scheduled operation's latest recorded fire time.
     func lastFires() throws(CatalogError) -> [String: Int64]
+    /// One scheduled operation's latest recorded fire time.
+    func lastFire(of scheduledOperationID: String) throws(CatalogError) -> Int64?
     /// A number that changes whenever a trigger or scheduled operation is written (by
     /// any process), so that a server notices what the CLI changed.
     func scheduleGeneration() throws(CatalogError) -> Int64

@@ -189,6 +189,16 @@ extension SQLiteCatalog {
         }
     }
 
+    public func lastFire(of scheduledOperationID: String) throws(CatalogError) -> Int64? {
+        try reading { db in
+            var last: Int64?
+            try db.query("SELECT MAX(fire_time) FROM schedule_fires WHERE scheduled_operation_id = ?", [.text(scheduledOperationID)]) {
+                if !$0.isNull(0) { last = $0.integer(0) }
+            }
+            return last
+        }
+    }
+
     public func scheduleGeneration() throws(CatalogError) -> Int64 {
         try reading { db in
             var generation: Int64 = 0

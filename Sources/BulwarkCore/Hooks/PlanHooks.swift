@@ -26,6 +26,17 @@ public final class PlanHooks: Sendable {
 
     public var isEmpty: Bool { hooks.isEmpty }
 
+    /// The variables every hook of a run sees (the run adds its checkpoint or restore).
+    public static func variables(_ plan: PlanRecord?, providerID: String, operation: String) -> [String: String] {
+        var v = ["BULWARK_OPERATION": operation, "BULWARK_PROVIDER_ID": providerID]
+        if let plan {
+            v["BULWARK_PLAN_ID"] = plan.id
+            v["BULWARK_PLAN_NAME"] = plan.name
+            v["BULWARK_PROJECT_ID"] = plan.projectID
+        }
+        return v
+    }
+
     /// Run `phase`'s hook, if the plan has one; its failure's summary, or nil.
     func run(_ phase: PlanHookPhase, _ variables: [String: String]) -> String? {
         guard let hook = hooks[phase] else { return nil }
@@ -48,6 +59,14 @@ public final class PlanHooks: Sendable {
             if let error { after["BULWARK_ERROR"] = String(error.prefix(4096)) }
             _ = run(post, after)
         })
+    }
+
+    /// How a protect ended, for its post hook.
+    public static func protectOutcome(_ result: Result<Checkpoint, EngineError>) -> (status: String, error: String?) {
+        switch result {
+        case .success(let checkpoint): (checkpoint.status, checkpoint.error)
+        case .failure(let error): (CheckpointStatus.error.rawValue, error.message)
+        }
     }
 
     /// What the hooks reported, for an operation log's `extra_info.hooks`.
