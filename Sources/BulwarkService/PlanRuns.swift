@@ -27,10 +27,7 @@ struct PlanRuns: Sendable {
         var log = log
         log.checkpointID = pending.initial.id
         log.providerID = engine.provider.id
-        var variables = PlanHooks.variables(plan, providerID: engine.provider.id, operation: "protect")
-        variables["BULWARK_CHECKPOINT_ID"] = pending.initial.id
-        let run = hooks?.wrap(pending, pre: .preProtect, post: .postProtect, variables: variables,
-                              outcome: PlanHooks.protectOutcome) ?? pending
+        let run = hooks?.protect(pending, plan: plan, providerID: engine.provider.id) ?? pending
         try runner.submit(run, provider: engine.provider.id, log: log, leaseTTL: leaseTTL, cancellation: cancellation,
                           failure: { $0.status == CheckpointStatus.available.rawValue ? nil : ($0.error ?? $0.status) },
                           update: { log, _ in if let hooks, hooks.ran { log.extraInfo["hooks"] = hooks.json } },

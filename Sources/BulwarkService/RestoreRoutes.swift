@@ -58,6 +58,15 @@ struct RestoreRoutes {
         }
         let parameters = r["parameters"]?.objectValue ?? JSONObject()
         let catalog = service.catalog
+        // A restore runs its plan's restore hooks (when the plan is still in the catalog),
+        // resolved before anything is written.
+        var hooks: PlanHooks?
+        var plan: PlanRecord?
+        if kind == .restore {
+            let planID = checkpoint.planID
+            plan = try await work { try catalog.plan(planID) }
+            do { hooks = try PlanRuns.hooks(plan, engine) } catch { throw Fault(error) }
+        }
         let cancellation = CancellationFlag()
         let project = caller.projectID
         let pending: PendingRun<RestoreRecord>
@@ -79,25 +88,7 @@ struct RestoreRoutes {
                                planID: checkpoint.planID, verificationID: pending.initial.id)
         }
         log.extraInfo = JSONObject()
-        // A restore runs its plan's restore hooks (when the plan is still in the catalog).
-        var run = pending
-        var hooks: PlanHooks?
-        if kind == .restore {
-            let planID = checkpoint.planID
-            let plan = try await work { try catalog.plan(planID) }
-            do { hooks = try PlanRuns.hooks(plan, engine) } catch { throw Fault(error) }
-            if let hooks {
-                var variables = PlanHooks.variables(plan, providerID: engine.provider.id, operation: "restore")
-                variables["BULWARK_CHECKPOINT_ID"] = checkpointID
-                variables["BULWARK_RESTORE_ID"] = pending.initial.id
-                run = hooks.wrap(pending, pre: .preRestore, post: .postRestore, variables: variables) { result in
-                    switch result {
-                    case .success(let restore): (restore.status.rawValue, restore.error)
-                    case .failure(let error): (RestoreRecord.Status.fail.rawValue, error.message)
-                    }
-                }
-            }
-        }
+        let run = hooks.map { $0.restore(pending, plan: plan, providerID: engine.provider.id) } ?? pending
         let ranHooks = hooks
         try service.runner.submit(run, provider: providerID, log: log, leaseTTL: service.leaseTTL, cancellation: cancellation,
                                   failure: { $0.error },

@@ -64,25 +64,24 @@ struct CheckpointCreateCommand: ParsableCommand {
                 // The plan's hooks, as bulwark serve runs them (docs/service.md, Plan hooks).
                 let pending = try engine.beginProtect(protected, cancellation: flag, checkpointID: checkpointID)
                 guard let ran else { return try pending.run() ?? pending.initial }
-                var variables = PlanHooks.variables(record, providerID: engine.provider.id, operation: "protect")
-                variables["BULWARK_CHECKPOINT_ID"] = checkpointID
-                let run = ran.wrap(pending, pre: .preProtect, post: .postProtect, variables: variables,
-                                   outcome: PlanHooks.protectOutcome)
+                let run = ran.protect(pending, plan: record, providerID: engine.provider.id)
                 do { return try run.run() ?? pending.initial } catch { return try engine.checkpoint(checkpointID) }
             }
         }
-        if let ran, ran.ran {
-            // Keep the hooks' reports in the operation log, as the server does.
-            if let saved = try? catalog.logs(CatalogQuery(projectID: plan.projectID, filters: ["checkpoint_id": checkpointID])).first {
-                var updated = saved
-                updated.extraInfo["hooks"] = ran.json
-                try? catalog.saveLog(updated, leaseTTL: 0)
-            }
-        }
+        options.keepHookReports(ran, catalog: catalog, project: plan.projectID, filter: ["checkpoint_id": checkpointID])
         options.emit(checkpoint.summary) { checkpoint.id + "\n" }
         if let error = checkpoint.error {
             printError("checkpoint \(checkpoint.id) failed: \(error)")
             throw error == "cancelled" ? ExitCode(130) : ExitCode.failure
         }
+    }
+}
+
+extension EngineOptions {
+    /// Keep what a run's hooks reported in its operation log, as the server does.
+    func keepHookReports(_ hooks: PlanHooks?, catalog: any Catalog, project: String, filter: [String: String]) {
+        guard let hooks, hooks.ran, var log = try? catalog.logs(CatalogQuery(projectID: project, filters: filter)).first else { return }
+        log.extraInfo["hooks"] = hooks.json
+        try? catalog.saveLog(log, leaseTTL: 0)
     }
 }

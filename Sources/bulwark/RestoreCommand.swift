@@ -35,12 +35,27 @@ struct RestoreCreateCommand: ParsableCommand {
         let restoreID = UUID().uuidString.lowercased()
         let log = OperationLog(projectID: options.projectID, operationType: .restore, providerID: engine.provider.id,
                                checkpointID: checkpoint, restoreID: restoreID)
-        let record = try options.logged(log, engine: engine, catalog: catalog, failure: { (r: RestoreRecord) in r.error }) {
-            try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
-                try engine.restore(checkpointID: checkpoint, parameters: values, catalog: catalog, projectID: options.projectID,
-                                   cancellation: flag, restoreID: restoreID)
+        // The restore hooks of the checkpoint's plan, when it is in the catalog.
+        let plan: PlanRecord? = (try? engine.checkpoint(checkpoint)).flatMap { try? catalog.plan($0.planID) }
+        var hooks: PlanHooks?
+        if let plan, !plan.hooks.isEmpty {
+            do { hooks = try PlanHooks(names: plan.hooks, provider: engine.provider.config) } catch {
+                throw CLIError("plan \(plan.id): \(error.message)")
             }
         }
+        let ran = hooks
+        let project = options.projectID
+        let record = try options.logged(log, engine: engine, catalog: catalog, failure: { (r: RestoreRecord) in r.error }) {
+            try Interrupts.cancelling(flag, grace: runOptions.cancelGrace) {
+                let pending = try engine.beginRestore(checkpointID: checkpoint, parameters: values, catalog: catalog, projectID: project,
+                                                      cancellation: flag, restoreID: restoreID)
+                guard let ran else { return try pending.run() ?? pending.initial }
+                do { return try ran.restore(pending, plan: plan, providerID: engine.provider.id).run() ?? pending.initial } catch {
+                    return try catalog.restore(restoreID) ?? pending.initial
+                }
+            }
+        }
+        options.keepHookReports(hooks, catalog: catalog, project: options.projectID, filter: ["restore_id": restoreID])
         options.emit(record.json) { record.id + "\n" }
         if let error = record.error {
             printError("restore \(record.id) failed: \(error)")

@@ -80,5 +80,11 @@ import TestSupport
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("pre_protect hook refuse: exit status 4; last output: busy"), "\(refused.stderr)")
         #expect(((try? String(contentsOfFile: hookLog, encoding: .utf8)) ?? "").contains("post error"), "the post hook ran after the refusal")
+
+        // Restore hooks: a refusing pre_restore fails the restore, naming the hook; post_restore still runs.
+        _ = try ok(["plan", "update", plan, "--hook", "pre_restore=refuse", "--hook", "post_restore=unlock"])
+        let restore = try bulwark(["restore", "create", "--provider", "demo", "--checkpoint", checkpoint])
+        #expect(restore.status != 0 && restore.stderr.contains("pre_restore hook refuse: exit status 4"), "\(restore.stderr)")
+        #expect(((try? String(contentsOfFile: hookLog, encoding: .utf8)) ?? "").contains("post fail"), "the post_restore hook ran")
     }
 }

@@ -144,4 +144,23 @@ import TestSupport
         server.stop()
         #expect(hookLog.contains("post post_protect error \(checkpoint)"), "\(hookLog)")
     }
+
+    @Test func restoresRunTheirPlansRestoreHooks() throws {
+        let (server, http) = try start("restore")
+        let plan = try plan(http, hooks: #"{"pre_restore": "lock", "post_restore": "unlock"}"#)
+        let checkpoint = try protect(http, plan)
+        #expect(try ended(http, checkpoint).0["status"] == "available")
+        #expect(!hookLog.contains("pre_protect"), "no protect hooks were named")
+        let a = try http("POST", "/v1/p1/restores", body: #"{"restore": {"provider_id": "sim", "checkpoint_id": "\#(checkpoint)", "parameters": {}}}"#, token: token)
+        let restore = try #require(a.json?["restore"]?["id"]?.stringValue, "\(a.text)")
+        try TestSupport.waitFor("the restore to end", timeout: 300, poll: 0.2) {
+            try http("GET", "/v1/p1/restores/\(restore)", token: token).json?["restore"]?["status"] != "in_progress"
+        }
+        #expect(try http("GET", "/v1/p1/restores/\(restore)", token: token).json?["restore"]?["status"] == "success")
+        #expect(hookLog.contains("pre pre_restore \(checkpoint)"), "\(hookLog)")
+        #expect(hookLog.contains("post post_restore success \(checkpoint)"), "\(hookLog)")
+        let log = try http("GET", "/v1/p1/operation_logs?restore_id=\(restore)", token: token).json?["operation_logs"]?[0]
+        #expect(log?["extra_info"]?["hooks"]?.arrayValue?.count == 2, "\(String(describing: log))")
+        server.stop()
+    }
 }

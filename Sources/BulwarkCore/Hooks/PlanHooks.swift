@@ -27,7 +27,7 @@ public final class PlanHooks: Sendable {
     public var isEmpty: Bool { hooks.isEmpty }
 
     /// The variables every hook of a run sees (the run adds its checkpoint or restore).
-    public static func variables(_ plan: PlanRecord?, providerID: String, operation: String) -> [String: String] {
+    static func variables(_ plan: PlanRecord?, providerID: String, operation: String) -> [String: String] {
         var v = ["BULWARK_OPERATION": operation, "BULWARK_PROVIDER_ID": providerID]
         if let plan {
             v["BULWARK_PLAN_ID"] = plan.id
@@ -61,11 +61,28 @@ public final class PlanHooks: Sendable {
         })
     }
 
-    /// How a protect ended, for its post hook.
-    public static func protectOutcome(_ result: Result<Checkpoint, EngineError>) -> (status: String, error: String?) {
-        switch result {
-        case .success(let checkpoint): (checkpoint.status, checkpoint.error)
-        case .failure(let error): (CheckpointStatus.error.rawValue, error.message)
+    /// A protect of `plan` with its pre_protect and post_protect hooks.
+    public func protect(_ pending: PendingRun<Checkpoint>, plan: PlanRecord?, providerID: String) -> PendingRun<Checkpoint> {
+        var variables = Self.variables(plan, providerID: providerID, operation: "protect")
+        variables["BULWARK_CHECKPOINT_ID"] = pending.initial.id
+        return wrap(pending, pre: .preProtect, post: .postProtect, variables: variables) { result in
+            switch result {
+            case .success(let checkpoint): (checkpoint.status, checkpoint.error)
+            case .failure(let error): (CheckpointStatus.error.rawValue, error.message)
+            }
+        }
+    }
+
+    /// A restore of a checkpoint of `plan` with its pre_restore and post_restore hooks.
+    public func restore(_ pending: PendingRun<RestoreRecord>, plan: PlanRecord?, providerID: String) -> PendingRun<RestoreRecord> {
+        var variables = Self.variables(plan, providerID: providerID, operation: "restore")
+        variables["BULWARK_CHECKPOINT_ID"] = pending.initial.checkpointID
+        variables["BULWARK_RESTORE_ID"] = pending.initial.id
+        return wrap(pending, pre: .preRestore, post: .postRestore, variables: variables) { result in
+            switch result {
+            case .success(let restore): (restore.status.rawValue, restore.error)
+            case .failure(let error): (RestoreRecord.Status.fail.rawValue, error.message)
+            }
         }
     }
 
