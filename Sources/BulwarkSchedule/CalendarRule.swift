@@ -159,7 +159,12 @@ extension CalendarRule {
     /// The occurrences from DTSTART on, in order, on the wall clock, until `visit` returns
     /// false. DTSTART is the rule's own, else `start`. An UNTIL in UTC is the caller's to
     /// apply (it needs the time zone).
-    public func occurrences(start dtstart: WallTime, _ visit: (WallTime) -> Bool) {
+    ///
+    /// With `near`, a rule without COUNT begins at the period before the one holding
+    /// `near` instead of DTSTART's (periods stay on DTSTART's grid, so the occurrences
+    /// from there on are the same): a schedule asking for its next fire a year after its
+    /// start does not walk the year. A rule with COUNT must count from DTSTART.
+    public func occurrences(start dtstart: WallTime, near: WallTime? = nil, _ visit: (WallTime) -> Bool) {
         let start = self.start ?? dtstart
         var byMonth = self.byMonth, byMonthDay = self.byMonthDay, byDay = self.byDay
         if byMonthDay.isEmpty && byDay.isEmpty {
@@ -250,6 +255,23 @@ extension CalendarRule {
         var empty = 0
         var index = 0
         let startDay = start.dayNumber
+        if count == nil, let near, near > start {
+            let periods: Int
+            switch frequency {
+            case .yearly: periods = near.year - start.year
+            case .monthly: periods = (near.year - start.year) * 12 + near.month - start.month
+            case .weekly:
+                let firstWeek = startDay - (WallTime.weekday(startDay) - weekStart + 7) % 7
+                periods = (near.dayNumber - firstWeek) / 7
+            case .daily: periods = near.dayNumber - startDay
+            case .hourly, .minutely, .secondly:
+                let unit: Int64 = frequency == .hourly ? 3600 : frequency == .minutely ? 60 : 1
+                let base = start.secondsSinceEpoch - start.secondsSinceEpoch % unit
+                periods = Int((near.secondsSinceEpoch - base) / unit)
+            }
+            // The period before: `near` may fall inside the first one wanted.
+            index = max(0, periods / interval - 1)
+        }
         while empty < limit {
             let before = emitted
             let go: Bool

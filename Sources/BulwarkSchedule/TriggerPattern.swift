@@ -59,7 +59,9 @@ public struct TriggerPattern: Sendable {
                 if !take(next) { break }
             }
         case .calendar(let calendar):
-            calendar.occurrences(start: clock.wall(start)) { take($0, untilInstant: calendar.untilInstant) }
+            // Begin near the first instant wanted (two days before, for any zone offset).
+            let near = after > start ? clock.wall(after).addingDays(-2) : nil
+            calendar.occurrences(start: clock.wall(start), near: near) { take($0, untilInstant: calendar.untilInstant) }
         }
         return out
     }

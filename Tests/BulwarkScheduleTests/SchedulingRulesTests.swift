@@ -176,4 +176,36 @@ import Testing
         #expect(error("protect", base.merging(["max_backups": "2"]) { $1 })?.contains("needs operation_type retention_protect") == true)
         #expect(error("protect", ["provider_id": "x"])?.contains("plan_id is missing") == true)
     }
+
+    /// Asking for fire times long after a calendar rule's start begins near the time asked
+    /// (not at DTSTART: a year-old minutely trigger would walk half a million times per
+    /// fire); it must give exactly what walking from DTSTART gives (which the
+    /// differential test checks against dateutil).
+    @Test func calendarRulesStartNearTheTimeAskedAndAgreeWithTheWalkFromTheStart() throws {
+        let rules = ["RRULE:FREQ=MINUTELY;INTERVAL=7", "RRULE:FREQ=SECONDLY;INTERVAL=13", "RRULE:FREQ=HOURLY;INTERVAL=5;BYMINUTE=10,40",
+                     "RRULE:FREQ=HOURLY;BYHOUR=1,2,3;BYMINUTE=30", "RRULE:FREQ=DAILY;INTERVAL=5;BYHOUR=2;BYMINUTE=30",
+                     "RRULE:FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,FR;BYHOUR=23", "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=SU,TU;BYSETPOS=-1",
+                     "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1;BYHOUR=3", "RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=2TU,-1FR", "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+                     "RRULE:FREQ=YEARLY;BYMONTH=2,3;BYDAY=-1SU;BYHOUR=2;BYMINUTE=30", "RRULE:FREQ=YEARLY;INTERVAL=3", "RRULE:FREQ=DAILY"]
+        let zones = ["UTC", "Europe/Berlin", "Australia/Lord_Howe", "America/St_Johns"]
+        var generator = SystemRandomNumberGenerator()
+        var checked = 0
+        for rule in rules {
+            for zone in zones {
+                let pattern = try TriggerPattern(format: .calendar, pattern: rule, timezone: zone)
+                let start = WallTime(2025, 1, 7, 13, 17, 29).secondsSinceEpoch
+                let walked = pattern.fireTimes(after: start - 1, start: start, limit: 20_000)
+                guard walked.count > 40 else { continue }
+                for _ in 0..<12 {
+                    let i = Int.random(in: 0..<(walked.count - 20), using: &generator)
+                    let after = walked[i] + Int64.random(in: -1...1, using: &generator)
+                    let expected = Array(walked.filter { $0 > after }.prefix(8))
+                    let got = pattern.fireTimes(after: after, start: start, limit: 8)
+                    #expect(got == expected, "\(rule) in \(zone) after \(pattern.iso8601(after))")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 400)
+    }
 }
