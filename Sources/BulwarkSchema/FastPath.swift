@@ -147,7 +147,12 @@ final class FastPath: @unchecked Sendable {
                     }
                 }
                 let pairs = o.pointee.patterns.range
-                for p in stride(from: pairs.lowerBound, to: pairs.upperBound, by: 2) where patterns[Int(lists[p])].matches(members[m].key) {
+                for p in stride(from: pairs.lowerBound, to: pairs.upperBound, by: 2) {
+                    switch patterns[Int(lists[p])].test(members[m].key) {
+                    case .noMatch: continue
+                    case .exhausted: return false  // the full validator names it
+                    case .match: break
+                    }
                     matched = true
                     if !isValid(lists[p + 1], at: value(members, m), depth + 1) { return false }
                 }

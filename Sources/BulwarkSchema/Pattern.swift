@@ -1,50 +1,55 @@
-/// A compiled `pattern` / `patternProperties` regular expression (ECMA-262 dialect, as
-/// JSON Schema specifies, approximated with Swift's Regex: unanchored search, Unicode
-/// scalar semantics, ASCII-only `\d` and `\w`).
+/// A compiled `pattern` / `patternProperties` regular expression, ECMA-262 as JSON Schema
+/// specifies it (unanchored search, Unicode semantics, ASCII-only `\d`, `\w`, `\b`).
 ///
-/// Most schema patterns are a run of character classes with quantifiers (`^[a-z0-9-]+$`);
-/// those are also compiled to a ``SimplePattern`` that matches ASCII strings itself, in
-/// linear time, because Swift's Regex took more than half the time of validating a
-/// document with one such pattern. Anything else, and any non-ASCII string, goes to Regex.
-struct Pattern: @unchecked Sendable {
+/// No input can make a pattern slow. Patterns without backreferences or lookaround (all
+/// but a few) run on ``PikeVM``, in time linear in the input; the rest run on
+/// ``Backtracker`` with a step budget, and a search that exhausts it is an
+/// ``Outcome/exhausted`` outcome the validator reports, never a hang. Runs of character
+/// classes with quantifiers (`^[a-z0-9-]+$`, most schema patterns) also have a
+/// ``SimplePattern`` that matches ASCII strings on bytes, the common case made cheap.
+struct Pattern: Sendable {
+    enum Outcome: Sendable, Equatable { case match, noMatch, exhausted }
+
     let source: String
-    private let regex: Regex<AnyRegexOutput>
+    private let program: PatternProgram
     private let simple: SimplePattern?
+    /// The linear matcher, for every pattern that needs no backtracking.
+    private let linear: PikeVM?
 
-    init(_ source: String) throws {
+    init(_ source: String) throws(PatternError) {
         self.source = source
-        regex = try Regex(Pattern.translate(source))
-            .matchingSemantics(.unicodeScalar)
-            .asciiOnlyDigits()
-            .asciiOnlyWordCharacters()
-        simple = SimplePattern(source)
+        let (node, groups) = try PatternParser.parse(source)
+        program = try PatternProgram(node, groups: groups)
+        simple = program.needsBacktracking ? nil : SimplePattern(source)
+        linear = program.needsBacktracking ? nil : PikeVM(program)
     }
 
-    func matches(_ string: String) -> Bool {
-        if let simple, let result = simple.matches(string) { return result }
-        return (try? regex.firstMatch(in: string)) != nil
+    /// Whether the pattern matches; a search past the backtracking budget counts as no
+    /// match (callers that must tell the two apart use ``test(_:)``).
+    func matches(_ string: String) -> Bool { test(string) == .match }
+
+    func test(_ string: String) -> Outcome {
+        if let simple, let result = simple.matches(string) { return result ? .match : .noMatch }
+        let scalars = string.unicodeScalars.map(\.value)
+        guard let linear else { return Backtracker.search(program, scalars) }
+        return scalars.withUnsafeBufferPointer { linear.search($0).matched } ? .match : .noMatch
     }
 
-    /// ECMA-262 spellings Swift's Regex reads differently.
-    static func translate(_ source: String) -> String {
-        // \cX control escapes, \p{L} with ECMA's names, and "\/" are read alike; "\Z"-style
-        // PCRE anchors do not occur in ECMA patterns. Only "$" differs: ECMA's matches at
-        // the very end, never before a final newline.
-        var out = ""
-        var escaped = false
-        var inClass = false
-        for c in source {
-            if escaped { out.append(c); escaped = false; continue }
-            switch c {
-            case "\\": out.append(c); escaped = true
-            case "[": inClass = true; out.append(c)
-            case "]": inClass = false; out.append(c)
-            case "$" where !inClass: out += "\\z"
-            default: out.append(c)
-            }
-        }
-        return out
+    /// Work the linear matcher does on `string`, in state visits (for tests of the bound).
+    func linearSteps(_ string: String) -> Int? {
+        guard let linear else { return nil }
+        let scalars = string.unicodeScalars.map(\.value)
+        return scalars.withUnsafeBufferPointer { linear.search($0).visits }
     }
+
+    /// What a validation error says when the budget ran out.
+    static func exhaustedMessage(_ source: String) -> String {
+        "could not be checked against the pattern \(source) within \(Backtracker.defaultBudget) steps "
+            + "(a pattern with backreferences or lookaround is matched by backtracking, with a budget)"
+    }
+
+    var instructionCount: Int { program.instructions.count }
+    var usesBacktracking: Bool { program.needsBacktracking }
 }
 
 /// A pattern that is a sequence of single-character atoms (a literal, an escape such as

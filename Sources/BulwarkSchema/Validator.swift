@@ -235,7 +235,11 @@ struct Evaluation {
             let length = s.unicodeScalars.count
             return length >= limit || fail("must be at least \(limit) characters long, got \(length)")
         case .pattern(let p):
-            return p.matches(s) || fail("must match the pattern \(p.source)")
+            switch p.test(s) {
+            case .match: return true
+            case .noMatch: return fail("must match the pattern \(p.source)")
+            case .exhausted: return fail(Pattern.exhaustedMessage(p.source))
+            }
         case .format(let name, _):
             guard let message = Formats.check(name, .string(s)) else { return true }
             return fail(message)
@@ -315,7 +319,15 @@ struct Evaluation {
     private mutating func patternProperties(_ patterns: [(Pattern, SchemaNode)], _ object: JSONObject, _ ann: inout Annotations, _ collect: Bool) -> Bool {
         var valid = true
         for (pattern, node) in patterns {
-            for (name, value) in object where pattern.matches(name) {
+            for (name, value) in object {
+                switch pattern.test(name) {
+                case .noMatch: continue
+                case .exhausted:
+                    valid = fail("property name \(name.debugDescription) \(Pattern.exhaustedMessage(pattern.source))")
+                    if shortCircuit { return false }
+                    continue
+                case .match: break
+                }
                 enterKeyword(pattern.source)
                 let go = property(name, value, node, &valid, &ann, collect, addKey: false)
                 leaveKeyword()
