@@ -15,6 +15,8 @@ struct Pattern: Sendable {
     private let simple: SimplePattern?
     /// The linear matcher, for every pattern that needs no backtracking.
     private let linear: PikeVM?
+    /// The same automaton as a lazy DFA, where the pattern allows (no `\\b` or `\\B`).
+    private let dfa: LazyDFA?
 
     init(_ source: String) throws(PatternError) {
         self.source = source
@@ -22,6 +24,7 @@ struct Pattern: Sendable {
         program = try PatternProgram(node, groups: groups)
         simple = program.needsBacktracking ? nil : SimplePattern(source)
         linear = program.needsBacktracking ? nil : PikeVM(program)
+        dfa = linear.flatMap { LazyDFA($0) }
     }
 
     /// Whether the pattern matches; a search past the backtracking budget counts as no
@@ -30,15 +33,17 @@ struct Pattern: Sendable {
 
     func test(_ string: String) -> Outcome {
         if let simple, let result = simple.matches(string) { return result ? .match : .noMatch }
-        let scalars = string.unicodeScalars.map(\.value)
+        let scalars = Pattern.scalars(string)
         guard let linear else { return Backtracker.search(program, scalars) }
+        // The DFA's tables cost more to set up than a short string takes to match.
+        if let dfa, scalars.count > 256 { return scalars.withUnsafeBufferPointer { dfa.search($0) } ? .match : .noMatch }
         return scalars.withUnsafeBufferPointer { linear.search($0).matched } ? .match : .noMatch
     }
 
     /// Work the linear matcher does on `string`, in state visits (for tests of the bound).
     func linearSteps(_ string: String) -> Int? {
         guard let linear else { return nil }
-        let scalars = string.unicodeScalars.map(\.value)
+        let scalars = Pattern.scalars(string)
         return scalars.withUnsafeBufferPointer { linear.search($0).visits }
     }
 
@@ -46,6 +51,48 @@ struct Pattern: Sendable {
     static func exhaustedMessage(_ source: String) -> String {
         "could not be checked against the pattern \(source) within \(Backtracker.defaultBudget) steps "
             + "(a pattern with backreferences or lookaround is matched by backtracking, with a budget)"
+    }
+
+    /// The string's scalar values, decoded from its UTF-8 directly (several times faster
+    /// than mapping `unicodeScalars`; a Swift string is always valid UTF-8).
+    static func scalars(_ string: String) -> [UInt32] {
+        var string = string
+        return string.withUTF8 { bytes in
+            [UInt32](unsafeUninitializedCapacity: bytes.count) { out, count in
+                var i = 0
+                var k = 0
+                let n = bytes.count
+                while i < n {
+                    let b = UInt32(bytes[i])
+                    if b < 0x80 {
+                        out[k] = b
+                        i += 1
+                    } else if b < 0xE0 {
+                        out[k] = (b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                        i += 2
+                    } else if b < 0xF0 {
+                        out[k] = (b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                        i += 3
+                    } else {
+                        out[k] = (b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                            | UInt32(bytes[i + 3] & 0x3F)
+                        i += 4
+                    }
+                    k += 1
+                }
+                count = k
+            }
+        }
+    }
+
+    /// Whether `string` matches by the Pike VM alone and by the lazy DFA with at most
+    /// `stateLimit` states (for tests that the matchers agree).
+    func matchers(_ string: String, stateLimit: Int) -> (pike: Bool?, dfa: Bool?) {
+        guard let linear else { return (nil, nil) }
+        let scalars = Pattern.scalars(string)
+        return scalars.withUnsafeBufferPointer { input in
+            (linear.search(input).matched, LazyDFA(linear, stateLimit: stateLimit)?.search(input))
+        }
     }
 
     var instructionCount: Int { program.instructions.count }

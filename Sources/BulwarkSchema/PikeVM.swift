@@ -70,9 +70,84 @@ struct PikeVM: Sendable {
 
     var stateCount: Int { ops.count }
 
+    // MARK: What the lazy DFA builds on
+
+    var startState: Int32 { start }
+    var anchoredAtStart: Bool { anchoredStart }
+    var hasWordBoundaries: Bool { ops.contains { $0.kind == .assert && $0.x >= 2 } }
+
+    /// A set of live states: those that consume a scalar, `$` assertions waiting to learn
+    /// whether the input ends here, and whether the match was reached. Sorted, no repeats.
+    struct Closure {
+        var consuming: [Int32] = []
+        var waitingForEnd: [Int32] = []
+        var matched = false
+    }
+
+    /// Every state reachable from `pcs` without consuming input, at a position that is the
+    /// input's start or not, and (as far as `$` is concerned) not known to be its end.
+    func closure(of pcs: [Int32], atStart: Bool) -> Closure {
+        var result = Closure()
+        var seen = Set<Int32>()
+        var stack = pcs
+        while let pc = stack.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            let op = ops[Int(pc)]
+            switch op.kind {
+            case .split: stack.append(op.y); stack.append(op.x)
+            case .assert:
+                if op.x == 0 { if atStart { stack.append(op.y) } } else { result.waitingForEnd.append(pc) }
+            case .match: result.matched = true
+            case .scalar, .set: result.consuming.append(pc)
+            }
+        }
+        result.consuming.sort()
+        result.waitingForEnd.sort()
+        return result
+    }
+
+    /// Where the consuming states in `pcs` go on scalar `c`.
+    func successors(of pcs: [Int32], on c: UInt32) -> [Int32] {
+        pcs.compactMap { pc in
+            let op = ops[Int(pc)]
+            let accepts = op.kind == .scalar ? UInt32(bitPattern: op.x) == c : classes[Int(op.x)].contains(c)
+            return accepts ? op.y : nil
+        }
+    }
+
+    /// Whether `$` assertions waiting at the end of the input lead to the match.
+    func reachesMatchAtEnd(_ waiting: [Int32], atStart: Bool) -> Bool {
+        var seen = Set<Int32>()
+        var stack = waiting.map { ops[Int($0)].y }
+        while let pc = stack.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            let op = ops[Int(pc)]
+            switch op.kind {
+            case .split: stack.append(op.y); stack.append(op.x)
+            case .assert: if op.x == 1 || atStart { stack.append(op.y) }
+            case .match: return true
+            case .scalar, .set: break
+            }
+        }
+        return false
+    }
+
+    /// The rest of a search the lazy DFA began: `consuming` live at position `at`.
+    func resume(consuming: [Int32], waitingForEnd: [Int32], matched: Bool, at: Int, _ input: UnsafeBufferPointer<UInt32>) -> Bool {
+        if matched { return true }
+        if at == input.count { return reachesMatchAtEnd(waitingForEnd, atStart: at == 0) }
+        return run(input, from: at, seed: consuming).matched
+    }
+
     /// Whether the program matches somewhere in `input`, and the state visits it took
     /// (what the linear bound is about).
     func search(_ input: UnsafeBufferPointer<UInt32>) -> (matched: Bool, visits: Int) {
+        run(input, from: 0, seed: [])
+    }
+
+    /// The search from position `from`, with the states in `seed` live there (the lazy DFA
+    /// hands over when it has made too many states).
+    private func run(_ input: UnsafeBufferPointer<UInt32>, from: Int, seed: [Int32]) -> (matched: Bool, visits: Int) {
         let m = ops.count
         let n = input.count
         var visits = 0
@@ -90,7 +165,12 @@ struct PikeVM: Sendable {
                     var nextCount = 0
                     var generation: Int32 = 0
 
-                    for pos in 0...n {
+                    for pc in seed where mark[Int(pc)] != generation {
+                        mark[Int(pc)] = generation
+                        cur[currentCount] = pc
+                        currentCount += 1
+                    }
+                    for pos in from...n {
                         // Unanchored search: a new attempt starts at every position.
                         if pos == 0 || !anchoredStart {
                             if PikeVM.add(start, pos, cur, &currentCount, ops, mark, stack, generation, &visits, input) { return true }

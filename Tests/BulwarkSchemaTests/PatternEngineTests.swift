@@ -32,6 +32,31 @@ import Testing
         }
     }
 
+    /// The lazy DFA against the Pike VM it is built from, with room for its states and
+    /// with so little that it hands over to the Pike VM after a step or two.
+    @Test func theLazyDFAAgreesWithThePikeVM() throws {
+        let anchors = ["^$", "a$|^b", "$^", "(a$)*", "^(?:a|$)+", "x*$", "^"]
+        for source in Self.patterns + anchors {
+            let pattern = try Pattern(source)
+            let long = ["é" + String(repeating: "ab", count: 200), String(repeating: "aab", count: 120) + "c",
+                        String(repeating: "word ", count: 80), String(repeating: "x", count: 400) + "y"]
+            for input in Self.inputs + long {
+                for limit in [2_000, 1, 3] {
+                    let (pike, dfa) = pattern.matchers(input, stateLimit: limit)
+                    guard let pike, let dfa else { continue }
+                    #expect(pike == dfa, "\(source) on \(input.debugDescription), \(limit) states")
+                    #expect(pattern.matches(input) == pike, "\(source) on \(input.debugDescription)")
+                }
+            }
+        }
+    }
+
+    @Test func scalarsAreDecodedAsSwiftDoes() {
+        for input in Self.inputs + ["a\u{7F}\u{80}\u{7FF}\u{800}\u{FFFF}\u{10000}\u{10FFFF}z", String(repeating: "é😀x", count: 300)] {
+            #expect(Pattern.scalars(input) == input.unicodeScalars.map(\.value), "\(input.debugDescription)")
+        }
+    }
+
     @Test func ecmaMeaningsSwiftReadsOtherwise() throws {
         // "." stops at every ECMA line terminator; "$" never matches before a final newline.
         #expect(try Pattern("^a.c$").matches("a\u{2028}c") == false)
