@@ -94,6 +94,8 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "bulwark-schema-bench", dependencies: ["BulwarkSchema"], path: "Benchmarks/SchemaBench",
                           swiftSettings: strict),
+        .executableTarget(name: "bulwark-json-bench", dependencies: ["BulwarkJSON"], path: "Benchmarks/JSONBench",
+                          swiftSettings: strict),
 
         // Shipped plugins.
         plugin("BulwarkNoop", directory: "Noop"),

@@ -1,6 +1,6 @@
 /// A JSON object: members in insertion order, looked up by key.
 ///
-/// Members live in one array, iterated without allocation; objects of more than eight
+/// Members live in one array, iterated without allocation; objects of more than sixteen
 /// members also keep a hash index for lookup. Equality and hashing ignore the order, as
 /// JSON's data model says `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same object.
 public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
@@ -11,13 +11,20 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
     @usableFromInline var entries: ContiguousArray<Element> = []
     @usableFromInline var index: [ExactString: Int]?
 
-    private static let indexThreshold = 8
+    static let indexThreshold = 16
 
     public init() {}
 
     public init(_ members: [(String, JSON)]) {
         entries.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
+    }
+
+    /// Members whose keys are known to be distinct, with their index when there are more
+    /// than `indexThreshold` of them (the parser builds both as it reads).
+    init(distinctMembers: ContiguousArray<Element>, index: [ExactString: Int]?) {
+        entries = distinctMembers
+        self.index = index
     }
 
     @inlinable public var startIndex: Int { 0 }

@@ -64,8 +64,7 @@ extension JSON {
     }
 
     static func parse(bytes: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) throws(JSONParseError) -> JSON {
-        var parser = JSONParser(bytes: bytes, options: options)
-        return try parser.parseDocument()
+        try JSONReader(options: options).parse(bytes: bytes)
     }
 }
 
@@ -74,10 +73,27 @@ struct JSONParser {
     let options: JSONParseOptions
     var index = 0
     var depth = 0
+    /// Elements of the arrays and members of the objects being parsed, innermost on top.
+    let elements: ScratchStack<JSON>
+    let members: ScratchStack<JSONObject.Element>
+    let strings: ShortStrings
+    private let elementsAtStart: Int
+    private let membersAtStart: Int
 
-    init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) {
+    init(bytes: UnsafeBufferPointer<UInt8>, reader: JSONReader) {
         self.bytes = bytes
-        self.options = options
+        options = reader.options
+        elements = reader.elements
+        members = reader.members
+        strings = reader.strings
+        elementsAtStart = elements.count
+        membersAtStart = members.count
+    }
+
+    /// Drops what an error left on the reader's stacks, so the reader can go on.
+    func abandonPartialWork() {
+        elements.drop(to: elementsAtStart)
+        members.drop(to: membersAtStart)
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSON {
@@ -135,15 +151,15 @@ struct JSONParser {
     mutating func parseArray() throws(JSONParseError) -> JSON {
         try enter()
         index += 1
-        var elements: [JSON] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1; depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let first = elements.count
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            elements.push(try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input; expected ',' or ']' in an array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -151,18 +167,21 @@ struct JSONParser {
             throw error("unexpected \(describeCurrent()); expected ',' or ']' in an array")
         }
         depth -= 1
-        return .array(elements)
+        return .array(elements.popArray(from: first))
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSON {
         try enter()
         index += 1
-        var object = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1; depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        let first = members.count
+        // Keys seen so far: scanned while there are few, hashed past JSONObject's
+        // threshold (the object keeps that index), so duplicates cost linear time.
+        var lookup: [ExactString: Int]?
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -177,10 +196,32 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if object.contains(key), options.duplicateKeys == .reject {
-                throw error("duplicate key \"\(key)\" in an object", at: keyOffset)
+            let position = members.count - first
+            var earlier: Int?
+            if lookup != nil {
+                earlier = lookup!.updateValue(position, forKey: ExactString(key))
+                if let earlier { lookup![ExactString(key)] = earlier }
+            } else {
+                var i = first
+                while i < members.count {
+                    if members[i].key.utf8Equal(key) { earlier = i - first; break }
+                    i += 1
+                }
             }
-            object[key] = value
+            if let earlier {
+                if options.duplicateKeys == .reject {
+                    throw error("duplicate key \"\(key)\" in an object", at: keyOffset)
+                }
+                members[first + earlier].value = value
+            } else {
+                members.push((key, value))
+                if lookup == nil, position + 1 > JSONObject.indexThreshold {
+                    var built: [ExactString: Int] = [:]
+                    built.reserveCapacity(2 * (position + 1))
+                    for i in first..<members.count { built[ExactString(members[i].key)] = i - first }
+                    lookup = built
+                }
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input; expected ',' or '}' in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -188,7 +229,7 @@ struct JSONParser {
             throw error("unexpected \(describeCurrent()); expected ',' or '}' after an object member")
         }
         depth -= 1
-        return .object(object)
+        return .object(JSONObject(distinctMembers: members.pop(from: first), index: lookup))
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
@@ -230,21 +271,56 @@ struct JSONParser {
         let start = index
         // Fast path: no escapes. ASCII needs no UTF-8 validation (and the generic
         // validating initialiser is slow enough to show in profiles).
-        var ascii = true
-        while index < bytes.count {
-            let b = bytes[index]
-            if b == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                if ascii { return String(decoding: slice, as: UTF8.self) }
-                if let s = String(validating: slice, as: UTF8.self) { return s }
-                throw error("invalid UTF-8 in a string", at: start)
+        // Eight bytes at a time to the first that ends a plain run (a quote, a backslash,
+        // a control character); non-ASCII bytes before it are noted for validation.
+        var highBits: UInt64 = 0
+        let base = UnsafeRawPointer(bytes.baseAddress!)
+        while true {
+            if index + 8 <= bytes.count {
+                let word = (base + index).loadUnaligned(as: UInt64.self)
+                let ends = JSONParser.plainRunEnds(word)
+                if ends == 0 {
+                    highBits |= word
+                    index += 8
+                    continue
+                }
+                // The lowest marked byte is a real one (see plainRunEnds).
+                let before = ends.trailingZeroBitCount >> 3
+                if before > 0 { highBits |= word & ((1 << UInt64(8 * before)) - 1) }
+                index += before
+            } else {
+                while index < bytes.count {
+                    let b = bytes[index]
+                    if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
+                    highBits |= UInt64(b)
+                    index += 1
+                }
             }
-            if b >= 0x80 { ascii = false }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("control character U+\(hex4(UInt32(b))) must be escaped in a string") }
-            index += 1
+            break
         }
+        guard index < bytes.count else { throw error("unterminated string", at: quote) }
+        let b = bytes[index]
+        if b == UInt8(ascii: "\"") {
+            let length = index - start
+            index += 1
+            if highBits & 0x8080_8080_8080_8080 == 0 {
+                // Short strings come from the reader's cache, found by their two words:
+                // the 8 bytes from the start on (masked to the length) and the 8 ending
+                // at the closing quote.
+                if length > 0, length <= 16, start + 8 <= bytes.count {
+                    let shift = UInt64(8 * max(0, 8 - length))
+                    let first = ((base + start).loadUnaligned(as: UInt64.self) << shift) >> shift
+                    let last = length > 8 ? (base + index - 9).loadUnaligned(as: UInt64.self) : 0
+                    return strings.string(base + start, length: length, first: first, last: last)
+                }
+                // ASCII needs no UTF-8 validation.
+                return String(decoding: UnsafeRawBufferPointer(start: base + start, count: length), as: UTF8.self)
+            }
+            let slice = UnsafeBufferPointer(rebasing: bytes[start..<(start + length)])
+            if let s = String(validating: slice, as: UTF8.self) { return s }
+            throw error("invalid UTF-8 in a string", at: start)
+        }
+        if b < 0x20 { throw error("control character U+\(hex4(UInt32(b))) must be escaped in a string") }
         guard index < bytes.count else { throw error("unterminated string", at: quote) }
         // Slow path: unescape into a byte buffer.
         var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -312,6 +388,22 @@ struct JSONParser {
         }
         index += 4
         return value
+    }
+
+    /// The bytes of `word` (little-endian) that end a plain run of string text: a quote,
+    /// a backslash or one below 0x20, each marked by its high bit (SWAR: a byte of `x` is
+    /// zero when `(x - 0x01) & ~x & 0x80` marks it; a borrow can mark a byte after a real
+    /// match, never before the first one, and nothing where there is none).
+    @inline(__always)
+    static func plainRunEnds(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let isQuote = (quote &- ones) & ~quote
+        let isBackslash = (backslash &- ones) & ~backslash
+        let isControl = (word &- ones &* 0x20) & ~word
+        return (isQuote | isBackslash | isControl) & high
     }
 
     static func isNumberByte(_ b: UInt8) -> Bool {

@@ -139,8 +139,9 @@ final class FastPath: @unchecked Sendable {
         if o.pointee.visitsMembers {
             for m in members.indices {
                 var matched = false
+                let keyHash = hash(key(members, m))
                 if o.pointee.properties >= 0 {
-                    let target = lookup(o.pointee.properties, key(members, m))
+                    let target = lookup(o.pointee.properties, key(members, m), hash: keyHash)
                     if target >= 0 {
                         matched = true
                         if !isValid(target, at: value(members, m), depth + 1) { return false }
@@ -156,7 +157,7 @@ final class FastPath: @unchecked Sendable {
                     matched = true
                     if !isValid(lists[p + 1], at: value(members, m), depth + 1) { return false }
                 }
-                if !matched, o.pointee.additional >= 0, o.pointee.known < 0 || lookup(o.pointee.known, key(members, m)) < 0 {
+                if !matched, o.pointee.additional >= 0, o.pointee.known < 0 || lookup(o.pointee.known, key(members, m), hash: keyHash) < 0 {
                     if !isValid(o.pointee.additional, at: value(members, m), depth + 1) { return false }
                 }
                 if o.pointee.propertyNames >= 0 {
@@ -259,30 +260,40 @@ final class FastPath: @unchecked Sendable {
         }
     }
 
-    /// The node for the property named by the key at `key` in map `index`, or -1.
-    private func lookup(_ index: Int32, _ key: UnsafePointer<String>) -> Int32 {
+    /// The `nameHash` of the key at `key`; nil for a string without contiguous UTF-8
+    /// (bridged), which `lookup` then compares as Strings.
+    @inline(__always)
+    private func hash(_ key: UnsafePointer<String>) -> UInt64? {
+        key.pointee.utf8.withContiguousStorageIfAvailable { nameHash($0) }
+    }
+
+    /// The node for the property named by the key at `key` (whose `hash(_:)` is `hash`)
+    /// in map `index`, or -1. The hash is taken once per member and serves every map.
+    private func lookup(_ index: Int32, _ key: UnsafePointer<String>, hash: UInt64?) -> Int32 {
+        guard let hash else { return slowLookup(index, key.pointee) }
         let map = maps.baseAddress! + Int(index)
-        let found: Int32? = key.pointee.utf8.withContiguousStorageIfAvailable { bytes in
-            let hash = nameHash(bytes)
-            if map.pointee.slots.count == 0 {
-                for i in map.pointee.entries.range {
-                    let record = nameRecords[Int(mapEntries[i].name)]
-                    if record.hash == hash, record.count == bytes.count, equal(bytes, record) { return mapEntries[i].node }
-                }
-                return -1
+        let count = key.pointee.utf8.count
+        if map.pointee.slots.count == 0 {
+            for i in map.pointee.entries.range {
+                let record = nameRecords[Int(mapEntries[i].name)]
+                if record.hash == hash, Int(record.count) == count, equal(key, record) { return mapEntries[i].node }
             }
-            let mask = Int(map.pointee.slots.count) - 1
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while true {
-                let entry = mapSlots[Int(map.pointee.slots.start) + slot]
-                if entry < 0 { return -1 }
-                let e = mapEntries[Int(map.pointee.entries.start) + Int(entry)]
-                let record = nameRecords[Int(e.name)]
-                if record.hash == hash, record.count == bytes.count, equal(bytes, record) { return e.node }
-                slot = (slot + 1) & mask
-            }
+            return -1
         }
-        return found ?? slowLookup(index, key.pointee)
+        let mask = Int(map.pointee.slots.count) - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = mapSlots[Int(map.pointee.slots.start) + slot]
+            if entry < 0 { return -1 }
+            let e = mapEntries[Int(map.pointee.entries.start) + Int(entry)]
+            let record = nameRecords[Int(e.name)]
+            if record.hash == hash, Int(record.count) == count, equal(key, record) { return e.node }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private func equal(_ key: UnsafePointer<String>, _ record: NameRecord) -> Bool {
+        key.pointee.utf8.withContiguousStorageIfAvailable { equal($0, record) } ?? false
     }
 
     /// `lookup` for a string without contiguous UTF-8 (bridged): compared as Strings.
@@ -318,10 +329,34 @@ func nameHash(_ name: String) -> UInt64 {
     name.utf8.withContiguousStorageIfAvailable { nameHash($0) } ?? nameHash(Array(name.utf8))
 }
 
-@inline(__always)
 func nameHash(_ bytes: some Collection<UInt8>) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    bytes.withContiguousStorageIfAvailable { nameHash($0) } ?? Array(bytes).withUnsafeBufferPointer { nameHash($0) }
+}
+
+/// A hash of a property name, eight bytes at a time (names are short; FNV's byte-serial
+/// multiply chain was most of a lookup).
+@inline(__always)
+func nameHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var h = UInt64(bytes.count) &* k
+    guard let base = bytes.baseAddress else { return h }
+    let raw = UnsafeRawPointer(base)
+    var i = 0
+    while i + 8 <= bytes.count {
+        h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k
+        h ^= h >> 32
+        i += 8
+    }
+    if i < bytes.count {
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(base[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* k
+    }
     return h ^ (h >> 29)
 }
 

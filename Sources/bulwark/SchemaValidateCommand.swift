@@ -2,6 +2,7 @@ import ArgumentParser
 import BulwarkJSON
 import BulwarkSchema
 import Foundation
+import Glibc
 
 struct SchemaValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,9 @@ struct SchemaValidateCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    @Option(help: ArgumentHelp("Threads that parse and validate JSON Lines from standard input (default: one per core). Results keep the input's order.", valueName: "n"))
+    var jobs: Int?
+
     @Argument(help: ArgumentHelp("Instance files, or - for JSON Lines on standard input.", valueName: "instance"))
     var instances: [String]
 
@@ -44,6 +48,7 @@ struct SchemaValidateCommand: ParsableCommand {
             throw ValidationError("--draft must be 4, 7 or 2020-12 (got \(draft))")
         }
         if instances.isEmpty { throw ValidationError("give at least one INSTANCE file, or - for standard input") }
+        if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be 1 to 256 (got \(jobs))") }
     }
 
     func run() throws {
@@ -52,18 +57,24 @@ struct SchemaValidateCommand: ParsableCommand {
         var anyUnreadable = false
         for instance in instances {
             if instance == "-" {
-                var lineNumber = 0
-                while let line = readLine(strippingNewline: true) {
-                    lineNumber += 1
-                    if line.allSatisfy(\.isWhitespace) { continue }
-                    report("-:\(lineNumber)", parse: { try JSON.parse(line) }, compiled, &anyInvalid, &anyUnreadable)
-                }
-            } else {
-                report(instance, parse: {
-                    guard let data = FileManager.default.contents(atPath: instance) else { throw CLIError("cannot read the file") }
-                    return try JSON.parse(bytes: data)
-                }, compiled, &anyInvalid, &anyUnreadable)
+                let jobs = self.jobs ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+                let outcome = try JSONLinesValidation(schema: compiled, format: output, jobs: jobs).run(descriptor: 0)
+                anyInvalid = anyInvalid || outcome.anyInvalid
+                anyUnreadable = anyUnreadable || outcome.anyUnreadable
+                continue
             }
+            let source = InstanceSource.file(instance)
+            var out = ResultText()
+            do {
+                guard let data = FileManager.default.contents(atPath: instance) else { throw CLIError("cannot read the file") }
+                let result = compiled.validate(try JSON.parse(bytes: data))
+                if !result.isValid { anyInvalid = true }
+                source.describe(result, format: output, into: &out)
+            } catch {
+                anyUnreadable = true
+                source.describeUnreadable(error, format: output, into: &out)
+            }
+            writeToStandardOutput(out.bytes)
         }
         if anyUnreadable { throw ExitCode(2) }
         if anyInvalid { throw ExitCode(1) }
@@ -94,33 +105,6 @@ struct SchemaValidateCommand: ParsableCommand {
         } catch {
             printError("\(schema): \(error)")
             throw ExitCode(2)
-        }
-    }
-
-    private func report(_ name: String, parse: () throws -> JSON, _ schema: JSONSchema, _ anyInvalid: inout Bool, _ anyUnreadable: inout Bool) {
-        let instance: JSON
-        do {
-            instance = try parse()
-        } catch {
-            anyUnreadable = true
-            if output == .json {
-                print(JSON.object(JSONObject([("instance", .string(name)), ("valid", .bool(false)), ("error", .string("\(error)"))])).serialized())
-            } else {
-                print("\(name): unreadable: \(error)")
-            }
-            return
-        }
-        let result = schema.validate(instance)
-        if !result.isValid { anyInvalid = true }
-        if output == .json {
-            let errors = JSON.array(result.errors.map {
-                ["instanceLocation": .string($0.instanceLocation), "keywordLocation": .string($0.keywordLocation), "message": .string($0.message)]
-            })
-            print(JSON.object(JSONObject([("instance", .string(name)), ("valid", .bool(result.isValid)), ("errors", errors)])).serialized())
-        } else if result.isValid {
-            print("\(name): valid")
-        } else {
-            print("\(name): invalid: \(result.errors.map(\.description).joined(separator: "; "))")
         }
     }
 }

@@ -72,6 +72,44 @@ import TestSupport
         #expect(lines[1]?["errors"]?[1]?["keywordLocation"] == "/properties/n/$ref/minimum")
     }
 
+    /// Many JSON Lines, valid, invalid, unparsable, blank and CRLF-ended, in batches over
+    /// several threads: one result per instance, in input order, the same whatever
+    /// --jobs is, and the exit status of the worst.
+    @Test func jsonLinesKeepTheirOrderOnEveryThreadCount() throws {
+        var input = ""
+        var expected: [String] = []
+        for i in 1...6_000 {
+            switch i % 7 {
+            case 0:
+                input += "{\"image\": \"a\", \"n\": \(i), \"pad\": \"\(String(repeating: "x", count: i % 300))\"}\n"
+                expected.append("-:\(i): valid")
+            case 1:
+                input += "{\"image\": null}\r\n"
+                expected.append("-:\(i): invalid: /image: expected a string, got null")
+            case 2:
+                input += "   \n"
+            case 3:
+                input += "{\"image\": \"b\", \n"
+                expected.append("-:\(i): unreadable: line 1, column 16: unexpected end of input; expected a member name")
+            default:
+                input += "{\"image\": \"c\(i)\"}\n"
+                expected.append("-:\(i): valid")
+            }
+        }
+        input += "{\"image\": \"last line without a newline\"}"
+        expected.append("-:6001: valid")
+        for jobs in ["1", "2", "5"] {
+            let result = try TestSupport.bulwark(["schema", "validate", "--jobs", jobs, "--schema", path("schema.json"), "-"], stdin: input)
+            #expect(result.status == 2, "jobs \(jobs): an unreadable line makes the status 2")
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+            #expect(lines.count == expected.count, "jobs \(jobs)")
+            #expect(lines == expected, "jobs \(jobs): first difference at \(zip(lines, expected).enumerated().first { $0.element.0 != $0.element.1 }.map { "\($0.offset): \($0.element.0) | \($0.element.1)" } ?? "none")")
+        }
+        let refused = try TestSupport.bulwark(["schema", "validate", "--jobs", "0", "--schema", path("schema.json"), "-"], stdin: "")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--jobs must be 1 to 256 (got 0)"))
+    }
+
     @Test func invalidSchemaExitsTwo() throws {
         try write("broken.json", #"{"type": 12}"#)
         let result = try TestSupport.bulwark(["schema", "validate", "--schema", path("broken.json"), path("ok.json")])
