@@ -9,7 +9,8 @@ Benchmarks/json/pod.json (a 2.6 KB Pod manifest as `kubectl get -o json` gives i
 
   - parse: MB/s of JSON parsed into a document (bulwark-json-bench) and, for reference,
     Python's json.loads on the same text;
-  - jsonl: documents/s through `bulwark schema validate --schema pod-v1.json -` on --lines
+  - jsonl: documents/s through `bulwark schema validate --schema pod-v1.json -` (with its
+    default --jobs, one thread per core, and with --jobs 1) on --lines
     JSON Lines (read, parse, validate against the strict Pod v1 schema of Kubernetes 1.37,
     print one line each, to /dev/null), and through json.loads + jsonschema-rs's
     is_valid per line on the same file. Rounds alternate between the two; medians and
@@ -95,24 +96,31 @@ def main():
         shutil.copy(os.path.join(k8s, "_definitions.json"), os.path.join(tmp, "remotes", "api", "_definitions.json"))
         runner = os.path.join(tmp, "runner.py")
         open(runner, "w").write(PY_JSONL)
-        ours, theirs = [], []
-        for round in range(args.rounds):
+        ours, ours_single, theirs = [], [], []
+
+        def bulwark_rate(jobs):
+            command = [os.path.join(release, "bulwark"), "schema", "validate", "--schema", os.path.join(k8s, "pod-v1.json"),
+                       "--remotes", os.path.join(tmp, "remotes"), "-"]
+            if jobs:
+                command += ["--jobs", str(jobs)]
             with open(lines, "rb") as stdin, open(os.devnull, "wb") as devnull:
                 start = time.perf_counter()
-                status = subprocess.run([os.path.join(release, "bulwark"), "schema", "validate",
-                                         "--schema", os.path.join(k8s, "pod-v1.json"),
-                                         "--remotes", os.path.join(tmp, "remotes"), "-"],
-                                        stdin=stdin, stdout=devnull).returncode
+                status = subprocess.run(command, stdin=stdin, stdout=devnull).returncode
                 elapsed = time.perf_counter() - start
             if status != 0:
                 sys.exit("bulwark schema validate exited %d: the Pod manifest should be valid" % status)
-            ours.append(args.lines / elapsed)
+            return args.lines / elapsed
+
+        for round in range(args.rounds):
+            ours.append(bulwark_rate(None))
+            ours_single.append(bulwark_rate(1))
             result = json.loads(subprocess.check_output(
                 [py, runner, os.path.join(k8s, "pod-v1.json"), os.path.join(k8s, "_definitions.json"), lines], text=True))
             if result["valid"] != args.lines:
                 sys.exit("jsonschema-rs found %d of %d documents valid" % (result["valid"], args.lines))
             theirs.append(args.lines / result["seconds"])
             print(json.dumps({"round": round + 1, "bulwark_docs_per_s": round_(ours[-1]),
+                              "bulwark_one_thread_docs_per_s": round_(ours_single[-1]),
                               "jsonschema_rs_docs_per_s": round_(theirs[-1])}), flush=True)
 
     def summary(values):
@@ -124,9 +132,11 @@ def main():
     print("| parse, MB/s (pod.json, %d bytes) | %s | %s (json.loads) | %.1f× |" % (
         bulwark_parse["bytes"], bulwark_parse["parse_mb_per_s"], python_parse["parse_mb_per_s"],
         bulwark_parse["parse_mb_per_s"] / python_parse["parse_mb_per_s"]))
+    print("| parse, MB/s, a new JSON.parse per document | %s | | |" % bulwark_parse["one_off_parse_mb_per_s"])
     print("| write, MB/s | %s | | |" % bulwark_parse["write_mb_per_s"])
-    print("| JSON Lines validated, documents/s (median [range] of %d rounds, %d lines) | %s | %s (json.loads + jsonschema-rs) | %.2f× |" % (
-        args.rounds, args.lines, summary(ours), summary(theirs), statistics.median(ours) / statistics.median(theirs)))
+    print("| JSON Lines validated, documents/s (median [range] of %d rounds, %d lines), --jobs default (%d cores) | %s | %s (json.loads + jsonschema-rs) | %.2f× |" % (
+        args.rounds, args.lines, os.cpu_count(), summary(ours), summary(theirs), statistics.median(ours) / statistics.median(theirs)))
+    print("| the same, --jobs 1 | %s | | %.2f× |" % (summary(ours_single), statistics.median(ours_single) / statistics.median(theirs)))
 
 
 def round_(x):

@@ -77,6 +77,12 @@ struct JSONParser {
     let elements: ScratchStack<JSON>
     let members: ScratchStack<JSONObject.Element>
     let strings: ShortStrings
+    /// For each member on `members`: its name's fingerprint (see `fingerprint`).
+    let memberPrints: ScratchStack<UInt64>
+    /// The fingerprint of the last string parsed: a function of its text when it was
+    /// short plain ASCII (never 0), else 0 (unknown). Names with different non-zero
+    /// fingerprints differ, so finding duplicates compares few names in full.
+    var fingerprint: UInt64 = 0
     private let elementsAtStart: Int
     private let membersAtStart: Int
 
@@ -86,6 +92,7 @@ struct JSONParser {
         elements = reader.elements
         members = reader.members
         strings = reader.strings
+        memberPrints = reader.memberPrints
         elementsAtStart = elements.count
         membersAtStart = members.count
     }
@@ -94,6 +101,7 @@ struct JSONParser {
     func abandonPartialWork() {
         elements.drop(to: elementsAtStart)
         members.drop(to: membersAtStart)
+        memberPrints.drop(to: membersAtStart)
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSON {
@@ -189,6 +197,7 @@ struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
+            let print = fingerprint
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error(index < bytes.count ? "unexpected \(describeCurrent()); expected ':' after the member name" : "unexpected end of input; expected ':'")
@@ -204,7 +213,8 @@ struct JSONParser {
             } else {
                 var i = first
                 while i < members.count {
-                    if members[i].key.utf8Equal(key) { earlier = i - first; break }
+                    let other = memberPrints[i]
+                    if other == print || other == 0 || print == 0, members[i].key.utf8Equal(key) { earlier = i - first; break }
                     i += 1
                 }
             }
@@ -215,6 +225,7 @@ struct JSONParser {
                 members[first + earlier].value = value
             } else {
                 members.push((key, value))
+                memberPrints.push(print)
                 if lookup == nil, position + 1 > JSONObject.indexThreshold {
                     var built: [ExactString: Int] = [:]
                     built.reserveCapacity(2 * (position + 1))
@@ -229,6 +240,7 @@ struct JSONParser {
             throw error("unexpected \(describeCurrent()); expected ',' or '}' after an object member")
         }
         depth -= 1
+        memberPrints.drop(to: first)
         return .object(JSONObject(distinctMembers: members.pop(from: first), index: lookup))
     }
 
@@ -269,6 +281,7 @@ struct JSONParser {
         let quote = index
         index += 1
         let start = index
+        fingerprint = 0
         // Fast path: no escapes. ASCII needs no UTF-8 validation (and the generic
         // validating initialiser is slow enough to show in profiles).
         // Eight bytes at a time to the first that ends a plain run (a quote, a backslash,
@@ -311,6 +324,7 @@ struct JSONParser {
                     let shift = UInt64(8 * max(0, 8 - length))
                     let first = ((base + start).loadUnaligned(as: UInt64.self) << shift) >> shift
                     let last = length > 8 ? (base + index - 9).loadUnaligned(as: UInt64.self) : 0
+                    fingerprint = ((first &* 0x9E37_79B9_7F4A_7C15) ^ (last &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(length)) | 1
                     return strings.string(base + start, length: length, first: first, last: last)
                 }
                 // ASCII needs no UTF-8 validation.

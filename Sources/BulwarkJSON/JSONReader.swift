@@ -8,6 +8,7 @@ public final class JSONReader {
     public let options: JSONParseOptions
     let elements = ScratchStack<JSON>()
     let members = ScratchStack<JSONObject.Element>()
+    let memberPrints = ScratchStack<UInt64>()
     let strings = ShortStrings()
 
     public init(options: JSONParseOptions = .init()) {
