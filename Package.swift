@@ -97,6 +97,12 @@ let package = Package(
         .executableTarget(name: "bulwark-json-bench", dependencies: ["BulwarkJSON"], path: "Benchmarks/JSONBench",
                           swiftSettings: strict),
 
+        // Fuzz targets (scripts/fuzz.sh builds them with libFuzzer; a plain build replays files).
+        .executableTarget(name: "bulwark-fuzz",
+                          dependencies: ["BulwarkJSON", "BulwarkYAML", "BulwarkSchema", "BulwarkCore", "BulwarkKubernetes",
+                                         "BulwarkOpenStack", "BulwarkService"],
+                          path: "Fuzz/Targets", swiftSettings: strict),
+
         // Shipped plugins.
         plugin("BulwarkNoop", directory: "Noop"),
         plugin("BulwarkSQLiteBank", directory: "SQLiteBank", dependencies: ["BulwarkSQLite"]),
