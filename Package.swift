@@ -55,16 +55,17 @@ let package = Package(
 
         // Swift modules, bottom up.
         .target(name: "BulwarkJSON", swiftSettings: strict),
-        .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON"], swiftSettings: strict),
+        .target(name: "BulwarkFiles", swiftSettings: strict),
+        .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON", "BulwarkFiles"], swiftSettings: strict),
         .target(name: "BulwarkSchedule", swiftSettings: strict),
         .target(name: "BulwarkYAML", dependencies: ["BulwarkJSON", "CYAML"], swiftSettings: strict),
         .target(name: "BulwarkSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "BulwarkHTTP", dependencies: ["CCurl", "BulwarkJSON"], swiftSettings: strict),
         .target(name: "BulwarkSigV4", swiftSettings: strict),
-        .target(name: "BulwarkOpenStack", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML"], swiftSettings: strict),
-        .target(name: "BulwarkKubernetes", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML"], swiftSettings: strict),
+        .target(name: "BulwarkOpenStack", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML", "BulwarkFiles"], swiftSettings: strict),
+        .target(name: "BulwarkKubernetes", dependencies: ["BulwarkHTTP", "BulwarkJSON", "BulwarkYAML", "BulwarkFiles"], swiftSettings: strict),
         .target(name: "BulwarkPluginKit", dependencies: ["CBulwarkPlugin", "BulwarkJSON"], swiftSettings: strict),
-        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkSchema", "BulwarkYAML", "BulwarkSQLite",
+        .target(name: "BulwarkCore", dependencies: ["CBulwarkPlugin", "BulwarkJSON", "BulwarkFiles", "BulwarkSchema", "BulwarkYAML", "BulwarkSQLite",
                                                    .product(name: "Metrics", package: "swift-metrics")],
                 swiftSettings: strict),
         // The service: Karbor's v1 API over the engine and the catalog.

@@ -21,12 +21,13 @@ bash scripts/setup.sh
 # -sanitize=fuzzer instruments every module for coverage; BULWARK_FUZZ hands main to
 # libFuzzer's driver; -enable-testing lets targets reach internal parsers.
 swift build -c release --product bulwark-fuzz --scratch-path .build-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DBULWARK_FUZZ -Xswiftc -enable-testing >&2
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DBULWARK_FUZZ -Xswiftc -enable-testing -Xswiftc -use-ld=lld >&2
 
 work=".build-fuzz/corpus/$target"
 crashes="Fuzz/crashes/$target"
 mkdir -p "$work" "$crashes"
-ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
+# The Swift runtime's own backtracer would race ASan's report on a crash.
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
     ".build-fuzz/release/bulwark-fuzz" "$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=16384 \
     -artifact_prefix="$crashes/" -print_final_stats=1 "$@" "$work" "Fuzz/corpus/$target"

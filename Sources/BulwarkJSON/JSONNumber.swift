@@ -66,7 +66,24 @@ public struct JSONNumber: Sendable, Hashable {
         self = n
     }
 
+    /// The largest power of ten a number may have, either way. Beyond it a number is
+    /// refused rather than clamped: a clamped exponent would not read back as written,
+    /// and arithmetic on such numbers (`multipleOf`) must stay bounded.
+    public static let exponentLimit = 1_000_000_000
+
     static func parse(_ p: UnsafePointer<UInt8>, count: Int) -> JSONNumber? {
+        if case .number(let n) = parseText(p, count: count) { return n }
+        return nil
+    }
+
+    enum ParseOutcome {
+        case number(JSONNumber)
+        case invalid
+        /// Number text whose value's exponent is beyond ``exponentLimit``.
+        case outOfRange
+    }
+
+    static func parseText(_ p: UnsafePointer<UInt8>, count: Int) -> ParseOutcome {
         var i = 0
         var negative = false
         if i < count, p[i] == UInt8(ascii: "-") { negative = true; i += 1 }
@@ -74,14 +91,15 @@ public struct JSONNumber: Sendable, Hashable {
         var exponent = 0
         let intStart = i
         while i < count, p[i] >= 48, p[i] <= 57 { digits.append(p[i] - 48); i += 1 }
-        if i == intStart { return nil }
+        if i == intStart { return .invalid }
         if i < count, p[i] == UInt8(ascii: ".") {
             i += 1
             let fracStart = i
             while i < count, p[i] >= 48, p[i] <= 57 { digits.append(p[i] - 48); i += 1 }
-            if i == fracStart { return nil }
+            if i == fracStart { return .invalid }
             exponent -= i - fracStart
         }
+        var saturated = false
         if i < count, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
             i += 1
             var expNegative = false
@@ -91,16 +109,20 @@ public struct JSONNumber: Sendable, Hashable {
             let expStart = i
             var e = 0
             while i < count, p[i] >= 48, p[i] <= 57 {
-                // Exponents beyond a billion are clamped: the value is 0 or astronomically
-                // large either way, and comparisons stay correct.
-                if e < 1_000_000_000 { e = e * 10 + Int(p[i] - 48) }
+                // Exactly, up to far past the limit; past that the number is out of range
+                // whatever its digits (they move the exponent by at most their count).
+                if e < 1_000_000_000_000_000 { e = e * 10 + Int(p[i] - 48) } else { saturated = true }
                 i += 1
             }
-            if i == expStart { return nil }
+            if i == expStart { return .invalid }
             exponent += expNegative ? -e : e
         }
-        if i != count { return nil }
-        return JSONNumber(negative: negative, digits: digits, exponent: exponent)
+        if i != count { return .invalid }
+        if saturated { return .outOfRange }
+        let number = JSONNumber(negative: negative, digits: digits, exponent: exponent)
+        // The limit applies to the normalised value, so what is written reads back.
+        if case .decimal(_, _, let normalised) = number.storage, abs(normalised) > exponentLimit { return .outOfRange }
+        return .number(number)
     }
 
     /// Whether the value is a whole number (`1.0` is).
@@ -195,16 +217,17 @@ extension JSONNumber {
         let b = divisor.decimalParts
         if a.digits.isEmpty { return true }
         if b.digits.isEmpty { return false }
-        // a = A × 10^ea, b = B × 10^eb. With e = min(ea, eb):
-        // a / b = (A × 10^(ea-e)) / (B × 10^(eb-e)), both integers.
-        let e = min(a.exponent, b.exponent)
-        let divisorDigits = b.digits + [UInt8](repeating: 0, count: b.exponent - e)
-        // The dividend can be astronomically long (1e308); stream its digits through a
-        // remainder instead of building it. The divisor must fit in 64 bits; when it does
-        // not, fall back to a long-division remainder on digit arrays.
-        if divisorDigits.count <= 19 {
+        // a = A × 10^ea and b = B × 10^eb, with A and B free of trailing zeros. When
+        // ea < eb, a / b = A / (B × 10^(eb-ea)) needs 10 | A: never. Else a / b is an
+        // integer exactly when B | A × 10^k, k = ea - eb. Write B = 2^x 5^y C with C prime
+        // to 10: that holds when C | A and 2^x, 5^y divide A × 10^k, which for every
+        // k ≥ max(x, y) is the same as for k = max(x, y); x and y are below 4 × B's digit
+        // count, so k is capped there and the work is bounded by the digits alone.
+        if a.exponent < b.exponent { return false }
+        let zeros = min(a.exponent - b.exponent, 4 * b.digits.count + 4)
+        if b.digits.count <= 19 {
             var m: UInt64 = 0
-            for d in divisorDigits { m = m * 10 + UInt64(d) }
+            for d in b.digits { m = m * 10 + UInt64(d) }
             var r: UInt64 = 0
             func push(_ d: UInt8) {
                 let (high, low) = r.multipliedFullWidth(by: 10)
@@ -212,18 +235,10 @@ extension JSONNumber {
                 r = m.dividingFullWidth((high + (carry ? 1 : 0), sum)).remainder
             }
             for d in a.digits { push(d) }
-            let zeros = a.exponent - e
-            // 10^k mod m cycles; cap the work for huge exponents by noticing r == 0.
-            var k = 0
-            while k < zeros {
-                if r == 0 { break }
-                push(0)
-                k += 1
-            }
+            for _ in 0..<zeros where r != 0 { push(0) }
             return r == 0
         }
-        let dividend = a.digits + [UInt8](repeating: 0, count: min(a.exponent - e, 100_000))
-        return Self.remainderIsZero(dividend, divisorDigits)
+        return Self.remainderIsZero(a.digits + [UInt8](repeating: 0, count: zeros), b.digits)
     }
 
     /// Schoolbook long division on decimal digit arrays; only for divisors beyond 64 bits.

@@ -270,11 +270,15 @@ struct JSONParser {
         if digitsAt + 1 < i, bytes[digitsAt] == 48, bytes[digitsAt + 1] >= 48, bytes[digitsAt + 1] <= 57 {
             throw error("invalid number: leading zeros are not allowed", at: start)
         }
-        guard let number = JSONNumber.parse(bytes.baseAddress! + start, count: length) else {
-            throw error("invalid number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))'", at: start)
+        switch JSONNumber.parseText(bytes.baseAddress! + start, count: length) {
+        case .number(let number):
+            index = i
+            return number
+        case .invalid:
+            throw error("invalid number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(i, start + 40)]), as: UTF8.self))'", at: start)
+        case .outOfRange:
+            throw error("number out of range: its power of ten is beyond ±\(JSONNumber.exponentLimit)", at: start)
         }
-        index = i
-        return number
     }
 
     mutating func parseString() throws(JSONParseError) -> String {

@@ -1,3 +1,4 @@
+import BulwarkFiles
 import BulwarkHTTP
 import BulwarkJSON
 import BulwarkYAML
@@ -46,11 +47,12 @@ public struct KubeConfig: Sendable, CustomStringConvertible {
         var current: String?
         var directoryOf: [String: String] = [:]  // name -> directory of the file that defined it
         for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw Invalid("kubeconfig \(path): cannot read the file")
+            let text: String
+            do { text = try RegularFile.text(path) } catch {
+                throw Invalid("kubeconfig \(path): cannot read the file: \(error)")
             }
             let json: JSON
-            do { json = try YAMLDocument.parse(String(decoding: data, as: UTF8.self)).json } catch {
+            do { json = try YAMLDocument.parse(text).json } catch {
                 throw Invalid("kubeconfig \(path): \(error)")
             }
             let directory = (path as NSString).deletingLastPathComponent
@@ -134,7 +136,7 @@ public struct KubeConfig: Sendable, CustomStringConvertible {
             throw Invalid("in-cluster: no service account token at \(tokenFile)")
         }
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let namespace = (try? RegularFile.text(directory + "/namespace", limit: 4096))?.trimmingCharacters(in: .whitespacesAndNewlines)
         return KubeConfig(server: "https://\(hostPart):\(port)", tls: TLSOptions(caFile: directory + "/ca.crt"), tokenFile: tokenFile,
                           namespace: namespace, origin: "in-cluster service account")
     }

@@ -1,3 +1,4 @@
+import BulwarkFiles
 import BulwarkHTTP
 import BulwarkJSON
 import Foundation
@@ -95,10 +96,11 @@ public final class KubernetesClient: Sendable {
     private func currentToken() throws(KubernetesError) -> String? {
         if let t = token.withLock({ $0 }) { return t }
         guard let file = config.tokenFile else { return nil }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw KubernetesError("\(config.origin): cannot read the token file \(file)")
+        let text: String
+        do { text = try RegularFile.text(file, limit: 1 << 20) } catch {
+            throw KubernetesError("\(config.origin): cannot read the token file \(file): \(error)")
         }
-        let t = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         token.withLock { $0 = t }
         return t
     }

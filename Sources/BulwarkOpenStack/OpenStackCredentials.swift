@@ -1,3 +1,4 @@
+import BulwarkFiles
 import BulwarkHTTP
 import BulwarkJSON
 import BulwarkYAML
@@ -96,9 +97,10 @@ public struct OpenStackCredentials: Sendable, CustomStringConvertible {
     }
 
     public static func fromCloudsYAML(_ path: String, cloud name: String) throws(Invalid) -> OpenStackCredentials {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(description: "\(path): cannot read the file") }
+        let text: String
+        do { text = try RegularFile.text(path) } catch { throw Invalid(description: "\(path): cannot read the file: \(error)") }
         let document: YAMLDocument
-        do { document = try YAMLDocument.parse(String(decoding: data, as: UTF8.self)) } catch {
+        do { document = try YAMLDocument.parse(text) } catch {
             throw Invalid(description: "\(path): \(error)")
         }
         guard let cloud = document.json["clouds"]?[name] else {

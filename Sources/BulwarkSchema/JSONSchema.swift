@@ -40,6 +40,8 @@ public struct JSONSchema: Sendable {
     /// evaluator even to say yes (dynamic references, unevaluated*).
     let fast: FastPath?
     let dynamicNodes: [String: [Int: SchemaNode]]
+    /// Owns the graph, and frees its cycles once the schema is gone.
+    let nodes: SchemaNodes
     /// The dialect the schema's root uses.
     public let draft: Draft
 
@@ -53,7 +55,13 @@ public struct JSONSchema: Sendable {
         try MetaSchemaDocuments.register(in: registry)
         let location = try registry.add(schema, uri: options.baseURI)
         let compiler = SchemaCompiler(registry: registry, assertFormat: options.assertFormat)
-        root = try compiler.compileRoot(location)
+        do {
+            root = try compiler.compileRoot(location)
+        } catch {
+            _ = compiler.allNodes  // made and dropped at once: a half-compiled graph is freed too
+            throw error
+        }
+        nodes = compiler.allNodes
         fast = FastPathBuilder.build(root)
         dynamicNodes = compiler.dynamicNodes
         draft = registry.locationInfo(location).draft

@@ -23,6 +23,9 @@ final class SchemaCompiler {
         self.assertFormat = assertFormat
     }
 
+    /// Every node compiled so far, for the schema to own (see ``SchemaNodes``).
+    var allNodes: SchemaNodes { SchemaNodes(Array(nodes.values)) }
+
     /// Compile the schema at `location`, then every dynamic anchor any loaded document
     /// declares (they may be needed at validation time).
     func compileRoot(_ location: Location) throws(SchemaError) -> SchemaNode {

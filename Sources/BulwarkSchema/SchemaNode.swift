@@ -21,6 +21,22 @@ final class SchemaNode: @unchecked Sendable {
     init(location: String) { self.location = location }
 }
 
+/// Every node of one compiled schema. `$ref`s make cycles among nodes, which reference
+/// counting alone never frees (fuzzing found each recursive schema compiled leaking its
+/// graph): when the last copy of the schema, or a compilation that failed, lets go of
+/// this, the nodes' keywords are dropped and the cycles with them.
+final class SchemaNodes: @unchecked Sendable {
+    // @unchecked: the nodes are immutable while shared; only deinit, when no one else
+    // can reach them, changes them.
+    private let nodes: [SchemaNode]
+
+    init(_ nodes: [SchemaNode]) { self.nodes = nodes }
+
+    deinit {
+        for node in nodes { node.keywords = [] }
+    }
+}
+
 /// A class, not a struct: evaluating a node walks its keywords, and copying a struct
 /// holding a multi-payload enum cost a retain/release per payload per keyword.
 final class CompiledKeyword: @unchecked Sendable {

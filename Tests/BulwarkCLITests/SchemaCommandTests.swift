@@ -43,7 +43,7 @@ import TestSupport
         try huge.truncate(atOffset: 2 << 30)  // 2 GiB, sparse
         try huge.close()
         let cases: [(String, String)] = [
-            ("file:///dev/zero", "(/dev/zero): it is a device or socket, not a regular file"),
+            ("file:///dev/zero", "(/dev/zero): it is a device, not a regular file"),
             ("fifo.json", "fifo.json): it is a FIFO (named pipe), not a regular file"),
             ("folder.json", "folder.json): it is a directory"),
             ("huge.json", "huge.json): it is 2147483648 bytes; referenced documents may have at most 16777216 (16 MiB)"),

@@ -32,6 +32,41 @@ import Testing
         #expect(JSONNumber(parsing: "123456789012345678901")! > JSONNumber(Int64.max))
     }
 
+    /// Powers of ten past ±10^9 are refused by name (found by fuzzing: they used to be
+    /// clamped, so the number written did not read back); up to it they round-trip.
+    @Test func exponentsBeyondTheLimitAreRefused() throws {
+        for text in ["1e1000000000", "-1.5e-1000000000", "123e999999998", "1e1000000000.0e0"] {
+            if let value = try? JSON.parse(text) {
+                #expect(try JSON.parse(value.serialized()) == value, "\(text) reads back")
+            }
+        }
+        #expect(try JSON.parse("1e1000000000").serialized() == "1e+1000000000")
+        #expect(throws: JSONParseError(message: "number out of range: its power of ten is beyond ±1000000000", line: 1, column: 2, offset: 1)) {
+            try JSON.parse("[1e1000000001]")
+        }
+        #expect(throws: JSONParseError.self) { try JSON.parse("10e1000000000") }
+        #expect(throws: JSONParseError.self) { try JSON.parse("999999999393145299999e9999999999999314514529999999999999999993145224192920") }
+        #expect(throws: JSONParseError.self) { try JSON.parse("1e-1000000001") }
+        #expect(JSONNumber(parsing: "1e1000000001") == nil)
+    }
+
+    /// `multipleOf` is exact for any exponent and costs no more than the digits: a huge
+    /// power of ten is never spelt out.
+    @Test func multiplesWithHugeExponentsAreExactAndBounded() throws {
+        func n(_ text: String) throws -> JSONNumber { try #require(JSONNumber(parsing: text)) }
+        #expect(try !n("1e-999999999").isMultiple(of: n("0.01")))
+        #expect(try n("1e999999999").isMultiple(of: n("0.01")))
+        #expect(try n("1e999999999").isMultiple(of: n("2")))
+        #expect(try !n("1e999999999").isMultiple(of: n("7")))
+        #expect(try n("1e9").isMultiple(of: n("1.6")))
+        #expect(try !n("1e2").isMultiple(of: n("1.6")))
+        // 2^70, beyond 64 bits: 10^100 is a multiple of it, 10^60 is not.
+        #expect(try n("1e100").isMultiple(of: n("1180591620717411303424")))
+        #expect(try !n("1e60").isMultiple(of: n("1180591620717411303424")))
+        #expect(try n("1e999999999").isMultiple(of: n("1180591620717411303424")))
+        #expect(try n("3e999999999").isMultiple(of: n("1180591620717411303424e3")))
+    }
+
     @Test func escapesAndSurrogatePairs() throws {
         let s = try JSON.parse(#""a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00""#)
         #expect(s == .string("a\"b\\c/d\u{8}\u{c}\n\r\té😀"))

@@ -74,6 +74,24 @@ import TestSupport
         #expect(message("nope").contains("no context \"nope\" (contexts: broken, cloud, dev, lab, nowhere, prod)"))
     }
 
+    /// A kubeconfig that is a FIFO, a device, a directory or missing is a named error at
+    /// once, never a read that blocks (`KUBECONFIG=/dev/stdin`) or never ends.
+    @Test func kubeconfigsThatAreNotRegularFilesAreNamed() throws {
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let folder = directory.appendingPathComponent("folder").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (file, why) in [(fifo, "it is a FIFO (named pipe), not a regular file"), ("/dev/zero", "it is a device, not a regular file"),
+                            (folder, "it is a directory"), (directory.appendingPathComponent("none").path, "no such file")] {
+            do {
+                _ = try KubeConfig.load(paths: [file])
+                Issue.record("\(file) was read")
+            } catch {
+                #expect(error.description == "kubeconfig \(file): cannot read the file: \(why)")
+            }
+        }
+    }
+
     @Test func firstFileOfKUBECONFIGWinsAndOptionsPickIt() throws {
         let other = directory.appendingPathComponent("other")
         try "current-context: lab\ncontexts: [{name: dev, context: {cluster: lab, user: file-user}}]\n"

@@ -163,3 +163,4 @@ import Testing
         for (wasGood, count) in results { #expect(count == (wasGood ? 0 : 2)) }
     }
 }
+

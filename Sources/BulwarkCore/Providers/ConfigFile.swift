@@ -1,3 +1,4 @@
+import BulwarkFiles
 import BulwarkJSON
 import BulwarkSchema
 import BulwarkYAML
@@ -56,32 +57,18 @@ public struct ConfigFile: Sendable {
         func fail(_ message: String, _ position: SourcePosition? = nil) -> ConfigError {
             ConfigError(file: path, position: position, message: message)
         }
-        func reason() -> String { String(cString: strerror(errno)) }
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw fail("cannot read the file: \(reason())") }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw fail("cannot read the file: it is a directory")
-        case S_IFIFO: throw fail("cannot read the file: it is a FIFO (named pipe), not a regular file")
-        case S_IFSOCK: throw fail("cannot read the file: it is a socket, not a regular file")
-        default: throw fail("cannot read the file: it is a device, not a regular file")
+        let bytes: [UInt8]
+        do {
+            bytes = try RegularFile.read(path, limit: sizeLimit)
+        } catch {
+            switch error {
+            case .missing: throw fail("cannot read the file: \(String(cString: strerror(ENOENT)))")
+            case .changed: throw fail("cannot read the file: it is not a regular file")
+            case .tooLarge(let size, _):
+                throw fail("cannot read the file: it is \(size) bytes; configuration files may have at most \(sizeLimit) (16 MiB)")
+            default: throw fail("cannot read the file: \(error)")
+            }
         }
-        // O_NONBLOCK: should a FIFO be swapped in after the check, opening it does not wait.
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("cannot read the file: \(reason())") }
-        defer { close(fd) }
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw fail("cannot read the file: it is not a regular file") }
-        guard st.st_size <= sizeLimit else { throw fail("cannot read the file: it is \(st.st_size) bytes; configuration files may have at most \(sizeLimit) (16 MiB)") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw fail("cannot read the file: \(reason())") }
-            if n == 0 { break }
-            done += n
-        }
-        bytes.removeLast(bytes.count - done)
         if let bad = invalidUTF8(bytes) {
             throw fail("the file is not valid UTF-8 here (byte 0x\(String(bytes[bad.offset], radix: 16))); save it as UTF-8", bad.position)
         }
