@@ -56,6 +56,7 @@ let package = Package(
         // Swift modules, bottom up.
         .target(name: "BulwarkJSON", swiftSettings: strict),
         .target(name: "BulwarkFiles", swiftSettings: strict),
+        .target(name: "BulwarkS3XML", swiftSettings: strict),
         .target(name: "BulwarkSchema", dependencies: ["BulwarkJSON", "BulwarkFiles"], swiftSettings: strict),
         .target(name: "BulwarkSchedule", swiftSettings: strict),
         .target(name: "BulwarkYAML", dependencies: ["BulwarkJSON", "CYAML"], swiftSettings: strict),
@@ -101,7 +102,7 @@ let package = Package(
         // Fuzz targets (scripts/fuzz.sh builds them with libFuzzer; a plain build replays files).
         .executableTarget(name: "bulwark-fuzz",
                           dependencies: ["BulwarkJSON", "BulwarkYAML", "BulwarkSchema", "BulwarkCore", "BulwarkKubernetes",
-                                         "BulwarkOpenStack", "BulwarkService"],
+                                         "BulwarkOpenStack", "BulwarkService", "BulwarkS3XML"],
                           path: "Fuzz/Targets", swiftSettings: strict),
 
         // Shipped plugins.
@@ -111,7 +112,7 @@ let package = Package(
         plugin("BulwarkSimulation", directory: "Simulation"),
         plugin("BulwarkDemo", directory: "Demo"),
         plugin("BulwarkSwiftBank", directory: "SwiftBank", dependencies: ["BulwarkHTTP", "BulwarkOpenStack"]),
-        plugin("BulwarkS3Bank", directory: "S3Bank", dependencies: ["BulwarkHTTP", "BulwarkSigV4"]),
+        plugin("BulwarkS3Bank", directory: "S3Bank", dependencies: ["BulwarkHTTP", "BulwarkSigV4", "BulwarkS3XML"]),
         plugin("BulwarkKeystoneProject", directory: "KeystoneProject", dependencies: ["BulwarkHTTP", "BulwarkOpenStack"]),
         plugin("BulwarkKubernetesPod", directory: "KubernetesPod", dependencies: ["BulwarkKubernetes"]),
         plugin("BulwarkPodProtection", directory: "KubernetesPodProtection", dependencies: ["BulwarkKubernetes"]),

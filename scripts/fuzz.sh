@@ -4,7 +4,7 @@
 #   bash scripts/fuzz.sh TARGET [SECONDS] [libFuzzer options...]
 #
 # TARGET is one of Fuzz/Targets (json, yaml, schema, pattern, bank-key, provider, plan,
-# kubeconfig, clouds-yaml, query, request); SECONDS defaults to 600. The seed corpus is
+# kubeconfig, clouds-yaml, query, request, s3-xml); SECONDS defaults to 600. The seed corpus is
 # Fuzz/corpus/TARGET (committed); what libFuzzer adds goes to .build-fuzz/corpus/TARGET
 # (not committed). A crash, hang, leak or broken check is written to
 # Fuzz/crashes/TARGET/; copy it into Fuzz/corpus/TARGET/ once fixed, and

@@ -24,6 +24,7 @@ let targets: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
     "clouds-yaml": fuzzCloudsYAML,
     "query": fuzzQueryLiteral,
     "request": fuzzRequestBody,
+    "s3-xml": fuzzS3XML,
 ]
 
 /// A broken promise found by a target: abort, so libFuzzer saves the input.

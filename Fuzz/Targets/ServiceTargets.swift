@@ -1,3 +1,4 @@
+import BulwarkS3XML
 import BulwarkJSON
 @testable import BulwarkService
 
@@ -27,5 +28,18 @@ import BulwarkJSON
         guard result.isValid == result.errors.isEmpty, result.errors.allSatisfy({ !$0.description.isEmpty }) else {
             violated("a request schema's result is inconsistent")
         }
+    }
+}
+
+/// S3's XML answers: any text is read without a crash, and a key written escaped
+/// between tags reads back exactly (by code points).
+@Sendable func fuzzS3XML(_ data: UnsafeRawBufferPointer) {
+    guard let input = text(data) else { return }
+    _ = S3XML.values(input, "Key")
+    _ = S3XML.unescape(input)
+    let answer = "<ListBucketResult><Contents><Key>" + S3XML.escape(input) + "</Key></Contents><IsTruncated>false</IsTruncated></ListBucketResult>"
+    let keys = S3XML.values(answer, "Key")
+    guard keys.count == 1, keys[0].unicodeScalars.elementsEqual(input.unicodeScalars) else {
+        violated("a key does not read back through escape and values: \(input.debugDescription) -> \(keys.map(\.debugDescription))")
     }
 }

@@ -1,3 +1,4 @@
+import BulwarkS3XML
 import BulwarkHTTP
 import BulwarkPluginKit
 import BulwarkSigV4
@@ -159,8 +160,8 @@ final class S3Store: Sendable {
             if let token { query += "&continuation-token=\(SigV4Signer.encode(token, keepSlash: false))" }
             if let startAfter, token == nil { query += "&start-after=\(SigV4Signer.encode(String(startAfter.drop(while: { $0 == "/" })), keepSlash: false))" }
             let text = try request("GET", nil, query: query).text
-            keys += XML.values(text, "Key").filter { !$0.hasPrefix("~") }.map { "/" + $0 }
-            token = XML.values(text, "IsTruncated").first == "true" ? XML.values(text, "NextContinuationToken").first : nil
+            keys += S3XML.values(text, "Key").filter { !$0.hasPrefix("~") }.map { "/" + $0 }
+            token = S3XML.values(text, "IsTruncated").first == "true" ? S3XML.values(text, "NextContinuationToken").first : nil
         } while token != nil && (limit == 0 || keys.count < limit)
         return limit > 0 ? Array(keys.prefix(limit)) : keys
     }
@@ -228,7 +229,7 @@ final class S3ObjectWriter: BankObjectWriter, @unchecked Sendable {
     private func uploadPart(_ piece: [UInt8]) throws {
         if uploadID == nil {
             let text = try store.request("POST", key, query: "uploads=").text
-            guard let id = XML.values(text, "UploadId").first else { throw PluginError.failed("S3: no UploadId in the answer to CreateMultipartUpload") }
+            guard let id = S3XML.values(text, "UploadId").first else { throw PluginError.failed("S3: no UploadId in the answer to CreateMultipartUpload") }
             uploadID = id
         }
         let number = parts.count + 1
@@ -246,13 +247,13 @@ final class S3ObjectWriter: BankObjectWriter, @unchecked Sendable {
             try uploadPart(buffer)
             buffer = []
         }
-        let xml = "<CompleteMultipartUpload>" + parts.map { "<Part><PartNumber>\($0.0)</PartNumber><ETag>\(XML.escape($0.1))</ETag></Part>" }.joined()
+        let xml = "<CompleteMultipartUpload>" + parts.map { "<Part><PartNumber>\($0.0)</PartNumber><ETag>\(S3XML.escape($0.1))</ETag></Part>" }.joined()
             + "</CompleteMultipartUpload>"
         let response = try store.request("POST", key, query: "uploadId=\(SigV4Signer.encode(uploadID!, keepSlash: false))",
                                          headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
         // CompleteMultipartUpload can fail with 200 and an <Error> body.
-        if let code = XML.values(response.text, "Code").first {
-            throw PluginError.failed("S3: completing the upload of \(key) failed: \(code): \(XML.values(response.text, "Message").first ?? "")")
+        if let code = S3XML.values(response.text, "Code").first {
+            throw PluginError.failed("S3: completing the upload of \(key) failed: \(code): \(S3XML.values(response.text, "Message").first ?? "")")
         }
     }
 
@@ -262,30 +263,6 @@ final class S3ObjectWriter: BankObjectWriter, @unchecked Sendable {
             _ = try? store.request("DELETE", key, query: "uploadId=\(SigV4Signer.encode(id, keepSlash: false))")
         }
         uploadID = nil
-    }
-}
-
-/// Just enough XML for S3's answers: the text of every <tag>, entities decoded.
-enum XML {
-    static func values(_ text: String, _ tag: String) -> [String] {
-        var out: [String] = []
-        var rest = Substring(text)
-        let open = "<\(tag)>", close = "</\(tag)>"
-        while let start = rest.firstRange(of: open), let end = rest[start.upperBound...].firstRange(of: close) {
-            out.append(unescape(String(rest[start.upperBound..<end.lowerBound])))
-            rest = rest[end.upperBound...]
-        }
-        return out
-    }
-
-    static func unescape(_ s: String) -> String {
-        guard s.contains("&") else { return s }
-        return s.replacing("&quot;", with: "\"").replacing("&apos;", with: "'").replacing("&lt;", with: "<")
-            .replacing("&gt;", with: ">").replacing("&amp;", with: "&")
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
     }
 }
 

@@ -7,7 +7,7 @@ import TestSupport
 /// run by the plain build of `bulwark-fuzz`, so a fixed crash stays fixed.
 @Suite struct FuzzCorpusTests {
     static let targets = ["json", "yaml", "schema", "pattern", "bank-key", "provider", "plan", "kubeconfig",
-                          "clouds-yaml", "query", "request"]
+                          "clouds-yaml", "query", "request", "s3-xml"]
 
     @Test(arguments: targets)
     func everyCorpusInputPasses(_ target: String) throws {
