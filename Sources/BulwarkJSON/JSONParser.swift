@@ -286,8 +286,6 @@ struct JSONParser {
         index += 1
         let start = index
         fingerprint = 0
-        // Fast path: no escapes. ASCII needs no UTF-8 validation (and the generic
-        // validating initialiser is slow enough to show in profiles).
         // Eight bytes at a time to the first that ends a plain run (a quote, a backslash,
         // a control character); non-ASCII bytes before it are noted for validation.
         var highBits: UInt64 = 0
@@ -339,7 +337,6 @@ struct JSONParser {
             throw error("invalid UTF-8 in a string", at: start)
         }
         if b < 0x20 { throw error("control character U+\(hex4(UInt32(b))) must be escaped in a string") }
-        guard index < bytes.count else { throw error("unterminated string", at: quote) }
         // Slow path: unescape into a byte buffer.
         var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
