@@ -259,12 +259,16 @@ final class Scheduler: Sendable {
         }
     }
 
-    private func logOutcome(_ operation: ScheduledOperationRecord, status: String, at time: Int64, _ why: String) {
+    /// `time` is the fire's (for misses, the latest missed), as `fire_time` in the log's
+    /// extra info like a run's, so every fire is accounted for by the same key.
+    private func logOutcome(_ operation: ScheduledOperationRecord, _ trigger: TriggerDefinition, status: String,
+                            at time: Int64, _ why: String) {
         var log = OperationLog(projectID: operation.projectID, operationType: .protect, providerID: operation.providerID,
                                planID: operation.planID, scheduledOperationID: operation.id, status: status,
                                startedAt: Double(time),
                                extraInfo: JSONObject([("created_by", "operation-engine"), ("trigger_id", .string(operation.triggerID)),
-                                                      ("scheduled_operation_id", .string(operation.id))]))
+                                                      ("scheduled_operation_id", .string(operation.id)),
+                                                      ("fire_time", .string(trigger.pattern.iso8601(time)))]))
         log.endedAt = Date().timeIntervalSince1970
         log.errorInfo = why
         do { try catalog.saveLog(log, leaseTTL: 0) } catch { logger.error("scheduler: logging a \(status) fire failed: \(error)") }
@@ -273,7 +277,7 @@ final class Scheduler: Sendable {
 
     private func logSkipped(_ operation: ScheduledOperationRecord, _ trigger: TriggerDefinition, _ time: Int64) {
         Counter(label: "bulwark_schedule_fires_total", dimensions: [("outcome", "skipped")]).increment()
-        logOutcome(operation, status: "skipped", at: time,
+        logOutcome(operation, trigger, status: "skipped", at: time,
                    "the fire of \(trigger.pattern.iso8601(time)) was skipped: the previous run of this scheduled operation is still going")
     }
 
@@ -282,7 +286,7 @@ final class Scheduler: Sendable {
         let first = decision.missed.first ?? 0, last = decision.missed.last ?? 0
         let what = decision.missedCount == 1 ? "the fire of \(trigger.pattern.iso8601(first)) was"
             : "\(decision.missedCount) fires from \(trigger.pattern.iso8601(first)) to \(trigger.pattern.iso8601(last)) were"
-        logOutcome(operation, status: "missed", at: last,
+        logOutcome(operation, trigger, status: "missed", at: last,
                    "\(what) missed: the server was not running (or could not start it) within the trigger's window of \(trigger.window) s")
     }
 }
