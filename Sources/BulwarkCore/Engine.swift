@@ -107,6 +107,16 @@ public final class Engine: Sendable {
 
     func fail(_ error: Bank.Failure) -> EngineError { EngineError("bank \(bank.pluginName): \(error)", kind: .unavailable) }
 
+    /// The one place a bank step's errors become the engine's: a bank failure is the
+    /// bank's (`.unavailable`), an engine error passes unchanged, anything else is named.
+    func engineError(_ error: any Error) -> EngineError {
+        switch error {
+        case let error as EngineError: error
+        case let error as Bank.Failure: fail(error)
+        default: EngineError("\(error)")
+        }
+    }
+
     // MARK: Crash recovery
 
     /// Mark `error` (or `error-deleting`) every unfinished run whose owner's lease has

@@ -91,10 +91,8 @@ extension Engine {
                 throw EngineError("checkpoint \(id) belongs to provider \(checkpoint.providerID), not \(provider.id)", kind: .notFound)
             }
             return checkpoint
-        } catch let error as Bank.Failure {
-            throw fail(error)
         } catch {
-            throw error as! EngineError
+            throw engineError(error)
         }
     }
 
@@ -132,10 +130,8 @@ extension Engine {
             }
             try bank.putJSON(BankLayout.index(id), checkpoint.json)
             try bank.delete(BankLayout.unfinished + id)
-        } catch let error as Bank.Failure {
-            throw fail(error)
         } catch {
-            throw error as! EngineError
+            throw engineError(error)
         }
         return checkpoint
     }

@@ -95,10 +95,8 @@ extension Engine {
             }
             try bank.delete(BankLayout.index(id))
             try bank.delete(BankLayout.unfinished + id)
-        } catch let error as Bank.Failure {
-            throw fail(error)
         } catch {
-            throw error as! EngineError
+            throw engineError(error)
         }
     }
 }

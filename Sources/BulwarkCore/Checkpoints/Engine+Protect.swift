@@ -129,10 +129,8 @@ extension Engine {
             return try OwnerLease(OwnerLease.store(bank: bank, owner: ownerID, name: OwnerLease.name(ownerID, run: run)),
                                   ttl: UInt32(provider.config.leaseTTL),
                                   onLost: { _ in cancellation.cancel() })
-        } catch let error as Bank.Failure {
-            throw fail(error)
         } catch {
-            throw EngineError("\(error)")
+            throw engineError(error)
         }
     }
 

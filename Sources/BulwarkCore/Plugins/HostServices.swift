@@ -18,7 +18,7 @@ final class HostServices: @unchecked Sendable {
         t.pointee.abi_minor = UInt32(BULWARK_ABI_VERSION_MINOR)
         t.pointee.result_append = { handle, data, length in
             guard let call = PluginCall.from(handle) else { return BULWARK_INVALID_ARGUMENT }
-            if length > 0, let data { call.result.append(contentsOf: UnsafeBufferPointer(start: data, count: length)) }
+            if length > 0, let data { call.appendResult(UnsafeBufferPointer(start: data, count: length)) }
             return BULWARK_OK
         }
         t.pointee.set_error = { handle, message in
@@ -50,15 +50,15 @@ final class HostServices: @unchecked Sendable {
             BulwarkCore.openWriter(handle, key, size: size, writerOut)
         }
         t.pointee.bank_writer_append = { handle, writer, data, length in
-            guard let call = PluginCall.from(handle), let writer, let w = call.writers[writer] else { return BULWARK_INVALID_ARGUMENT }
+            guard let call = PluginCall.from(handle), let writer, let w = call.writer(writer) else { return BULWARK_INVALID_ARGUMENT }
             return reporting(call) { try w.append(UnsafeRawBufferPointer(start: data, count: length)) }
         }
         t.pointee.bank_writer_commit = { handle, writer in
-            guard let call = PluginCall.from(handle), let writer, let w = call.writers.removeValue(forKey: writer) else { return BULWARK_INVALID_ARGUMENT }
+            guard let call = PluginCall.from(handle), let writer, let w = call.removeWriter(writer) else { return BULWARK_INVALID_ARGUMENT }
             return reporting(call) { try w.commit() }
         }
         t.pointee.bank_writer_abort = { handle, writer in
-            guard let call = PluginCall.from(handle), let writer, let w = call.writers.removeValue(forKey: writer) else { return }
+            guard let call = PluginCall.from(handle), let writer, let w = call.removeWriter(writer) else { return }
             w.abort()
         }
         t.pointee.bank_get = { handle, key, offset, length, out in
@@ -128,10 +128,7 @@ private func openWriter(_ handle: OpaquePointer?, _ key: UnsafePointer<CChar>?, 
                                _ writerOut: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> bulwark_status {
     guard let call = PluginCall.from(handle) else { return BULWARK_INVALID_ARGUMENT }
     return withSection(handle, key) { section, key in
-        let writer = try section.openWriter(key, size: size)
-        let id = UnsafeMutableRawPointer(Unmanaged.passUnretained(writer as AnyObject).toOpaque())
-        call.writers[id] = writer
-        writerOut?.pointee = id
+        writerOut?.pointee = call.addWriter(try section.openWriter(key, size: size))
     }
 }
 

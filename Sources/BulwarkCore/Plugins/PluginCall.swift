@@ -47,17 +47,25 @@ public protocol NewResourcesService: Sendable {
 /// plugin reports, and routes its service calls (bank, map, log, progress, cancellation).
 ///
 /// The `bulwark_call *` handed to the plugin is this object's address; it is valid only
-/// while `withCall` runs, as the ABI says.
-final class PluginCall {
+/// while `withCall` runs, as the ABI says. The header promises that every host service is
+/// thread-safe for as long as the call is valid, so a plugin may use several threads in
+/// one hook: the result, the error and the open writers are kept behind one lock, and
+/// each writer serialises its own appends and commit.
+final class PluginCall: Sendable {
     let pluginName: String
-    var result: [UInt8] = []
-    var errorMessage: String?
     let cancellation: CancellationFlag?
     let events: (any PluginEventSink)?
     let bank: (any BankSectionService)?
     let newResources: (any NewResourcesService)?
-    /// Open writers, by handle, so a plugin cannot use a writer of another call.
-    var writers: [UnsafeMutableRawPointer: any SectionWriter] = [:]
+
+    private struct State {
+        var result: [UInt8] = []
+        var errorMessage: String?
+        /// Open writers, by handle (its address), so a plugin cannot use a writer of
+        /// another call.
+        var writers: [UInt: LockedWriter] = [:]
+    }
+    private let state = Mutex(State())
 
     init(pluginName: String, cancellation: CancellationFlag? = nil, events: (any PluginEventSink)? = nil,
          bank: (any BankSectionService)? = nil, newResources: (any NewResourcesService)? = nil) {
@@ -68,12 +76,45 @@ final class PluginCall {
         self.newResources = newResources
     }
 
+    /// The bytes the plugin appended as its result.
+    var result: [UInt8] { state.withLock { $0.result } }
+
+    /// The plugin's last `set_error` message (or the host's, for a refused service).
+    var errorMessage: String? {
+        get { state.withLock { $0.errorMessage } }
+        set { state.withLock { $0.errorMessage = newValue } }
+    }
+
+    func appendResult(_ bytes: UnsafeBufferPointer<UInt8>) {
+        state.withLock { $0.result.append(contentsOf: bytes) }
+    }
+
+    /// Keep `writer` under a handle of its own for this call.
+    func addWriter(_ writer: any SectionWriter) -> UnsafeMutableRawPointer {
+        let locked = LockedWriter(writer)
+        let handle = UnsafeMutableRawPointer(Unmanaged.passUnretained(locked).toOpaque())
+        state.withLock { $0.writers[UInt(bitPattern: handle)] = locked }
+        return handle
+    }
+
+    func writer(_ handle: UnsafeMutableRawPointer) -> LockedWriter? {
+        state.withLock { $0.writers[UInt(bitPattern: handle)] }
+    }
+
+    /// Take the writer out of the call (commit and abort end it).
+    func removeWriter(_ handle: UnsafeMutableRawPointer) -> LockedWriter? {
+        state.withLock { $0.writers.removeValue(forKey: UInt(bitPattern: handle)) }
+    }
+
     /// Call `body` with this call's handle; any writer the plugin left open is aborted.
     func withCall<R>(_ body: (OpaquePointer) -> R) -> R {
         let handle = OpaquePointer(Unmanaged.passUnretained(self).toOpaque())
         let r = withExtendedLifetime(self) { body(handle) }
-        for (_, writer) in writers { writer.abort() }
-        writers.removeAll()
+        let left = state.withLock { s in
+            defer { s.writers.removeAll() }
+            return Array(s.writers.values)
+        }
+        for writer in left { writer.abort() }
         return r
     }
 
@@ -96,6 +137,42 @@ final class PluginCall {
         guard status != BULWARK_OK else { return }
         let message = errorMessage ?? "\(what) failed with status \(PluginCallError.statusName(status)) and no message"
         throw PluginCallError(plugin: pluginName, status: status, message: message)
+    }
+}
+
+/// A section writer used through one lock: two threads of a plugin appending to the same
+/// writer at once are serialised, not interleaved inside the bank's writer. Once ended
+/// (committed or aborted) it refuses further use instead of touching a finished writer.
+final class LockedWriter: @unchecked Sendable {
+    private let lock = Mutex(())
+    private var writer: (any SectionWriter)?
+
+    init(_ writer: any SectionWriter) { self.writer = writer }
+
+    private func ended() -> PluginCallError {
+        PluginCallError(plugin: "host", status: BULWARK_INVALID_ARGUMENT, message: "the writer was already committed or aborted")
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws(PluginCallError) {
+        try lock.withLock { _ throws(PluginCallError) in
+            guard let writer else { throw ended() }
+            try writer.append(bytes)
+        }
+    }
+
+    func commit() throws(PluginCallError) {
+        try lock.withLock { _ throws(PluginCallError) in
+            guard let writer else { throw ended() }
+            self.writer = nil
+            try writer.commit()
+        }
+    }
+
+    func abort() {
+        lock.withLock { _ in
+            writer?.abort()
+            writer = nil
+        }
     }
 }
 

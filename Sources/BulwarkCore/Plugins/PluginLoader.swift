@@ -30,12 +30,18 @@ public final class PluginLoader: Sendable {
         (UInt32(BULWARK_ABI_VERSION_MAJOR), UInt32(BULWARK_ABI_VERSION_MINOR))
     }
 
+    /// Open the library at `path`, or give the outcome of its first opening. Loads are
+    /// serialised: the check, the `dlopen` and the init run under the cache's lock, so two
+    /// threads loading one library never run its init twice, which the header forbids.
+    /// (Loads are rare and a library's init is short; a slow one delays only other loads.)
     public func load(path: String) throws(PluginLoadError) -> LoadedLibrary {
         let key = realPath(path) ?? path
-        if let cached = cache.withLock({ $0[key] }) { return try cached.get() }
-        let result = Result { () throws(PluginLoadError) in try open(path: path) }
-        cache.withLock { $0[key] = result }
-        return try result.get()
+        return try cache.withLock { cache in
+            if let cached = cache[key] { return cached }
+            let result = Result { () throws(PluginLoadError) in try open(path: path) }
+            cache[key] = result
+            return result
+        }.get()
     }
 
     private func open(path: String) throws(PluginLoadError) -> LoadedLibrary {
