@@ -64,6 +64,17 @@ import TestSupport
         #expect(statuses["a"]??["reason"] == "not run: the run stopped after a failure")
     }
 
+    @Test func resourcesOfTwoTypesWithOneIdAreRefused() throws {
+        let sim = try SimulatedProvider()
+        let plan = Plan(id: "plan-1", name: "same id", providerID: "sim",
+                        resources: [Resource(type: "Sim::Node", id: "pod-0", name: "n"), Resource(type: "Sim::Pod", id: "pod-0", name: "p")])
+        let engine = Engine(provider: sim.provider)
+        #expect(throws: EngineError(kind: .invalid, "resources Sim::Node pod-0 and Sim::Pod pod-0 share the id pod-0; their bank sections and statuses would be one, so the graph is refused (give one of them another id)")) {
+            try engine.protect(plan)
+        }
+        #expect(try engine.checkpoints().isEmpty, "nothing was written")
+    }
+
     @Test func cycleIsAnErrorNamingIt() throws {
         let sim = try SimulatedProvider(edges: ["a": ["b"], "b": ["c"], "c": ["a"]])
         #expect(throws: EngineError("the resource graph has a cycle: Sim::Node a -> Sim::Node b -> Sim::Node c -> Sim::Node a")) {

@@ -79,6 +79,15 @@ public enum GraphBuilder {
         if !refused.isEmpty {
             throw EngineError("the plan names resources the provider does not offer:\n  " + refused.joined(separator: "\n  "))
         }
+        // A resource's bank section and status are found by its id alone (Karbor's
+        // layout: resource-data/<id>), so two resources of different types with one id
+        // would read and overwrite each other's data: refused, naming both.
+        var byBankName: [String: Resource] = [:]
+        for resource in graph.nodes {
+            if let other = byBankName.updateValue(resource, forKey: resource.bankName), other.type != resource.type {
+                throw EngineError(kind: .invalid, "resources \(other.type) \(other.id) and \(resource.type) \(resource.id) share the id \(resource.id); their bank sections and statuses would be one, so the graph is refused (give one of them another id)")
+            }
+        }
         if let cycle = graph.findCycle() {
             throw EngineError("the resource graph has a cycle: \(cycle.map { "\($0.type) \($0.id)" }.joined(separator: " -> "))")
         }
