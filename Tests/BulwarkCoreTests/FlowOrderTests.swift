@@ -61,7 +61,14 @@ import TestSupport
         #expect(statuses["b"]??["status"] == "error")
         #expect(statuses["b"]??["reason"] == "on_main: bulwark-sim-protection: simulated failure in on_main of b")
         #expect(statuses["a"]??["status"] == "error")
-        #expect(statuses["a"]??["reason"] == "not run: the run stopped after a failure")
+        // a's hooks up to the failure ran (at least on_prepare_begin, which b's waits
+        // for); its reason names the last that ended and the one that never ran.
+        let order = ["on_prepare_begin", "on_prepare_finish", "on_main", "on_complete"]
+        let ranOfA = Set(events.filter { !$0.start && $0.id == "a" }.map(\.hook))
+        let last = try #require(order.lastIndex { ranOfA.contains($0) }, "\(events)")
+        #expect(order[...last].allSatisfy(ranOfA.contains), "a ran its hooks in order: \(ranOfA)")
+        #expect(statuses["a"]??["reason"]?.stringValue
+                    == "not finished: its hooks through \(order[last]) ran, \(order[last + 1]) was not run: the run stopped after a failure")
     }
 
     @Test func resourcesOfTwoTypesWithOneIdAreRefused() throws {

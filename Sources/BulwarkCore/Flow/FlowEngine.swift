@@ -92,6 +92,9 @@ public final class FlowEngine: @unchecked Sendable {
     private var finishWaiting: [Int32]
     private var completeWaiting: [Int32]
     private var outcomes: [ResourceOutcome?]
+    /// Each resource's last step that ended well (-1: none), so a resource the stop cut
+    /// short is reported with what did run.
+    private var lastStep: [Int8]
     private var inFlight = 0
     private var stopped = false
     private var firstError: String?
@@ -112,6 +115,7 @@ public final class FlowEngine: @unchecked Sendable {
         finishWaiting = g.children.map { Int32($0.count + 1) }
         completeWaiting = g.children.map { Int32($0.count + 1) }
         outcomes = Array(repeating: nil, count: g.count)
+        lastStep = Array(repeating: -1, count: g.count)
         resourceJSON = Array(repeating: nil, count: g.count)
     }
 
@@ -125,9 +129,19 @@ public final class FlowEngine: @unchecked Sendable {
         finishTask()
         allDone.wait()
         let unfinished = outcomes.indices.filter { outcomes[$0] == nil }
-        let result = outcomes.map { $0 ?? .failed(firstError == "cancelled" ? "cancelled" : "not run: the run stopped after a failure") }
+        let why = firstError == "cancelled" ? "the run was cancelled" : "the run stopped after a failure"
+        let result = outcomes.indices.map { outcomes[$0] ?? .failed(Self.unfinishedReason(lastStep[$0], why)) }
         if firstError == nil, !unfinished.isEmpty { firstError = "some resources did not finish" }
         return FlowResult(outcomes: result, error: firstError, cancelled: firstError == "cancelled", unfinished: unfinished)
+    }
+
+    /// What a resource that did not finish did: "not run: <why>" when no hook of it ran
+    /// (or "cancelled"), else which hooks ran and which was not.
+    static func unfinishedReason(_ last: Int8, _ why: String) -> String {
+        guard let step = Step(rawValue: Int(last)) else { return why == "the run was cancelled" ? "cancelled" : "not run: \(why)" }
+        let names = [HookName.prepareBegin, .prepareFinish, .main, .complete].map(\.rawValue)
+        let next = step.rawValue + 1 < names.count ? names[step.rawValue + 1] : "its status"
+        return "not finished: its hooks through \(names[step.rawValue]) ran, \(next) was not run: \(why)"
     }
 
     /// Submit a task to the pool.
@@ -240,6 +254,7 @@ public final class FlowEngine: @unchecked Sendable {
             job.progress?(doneCount, failedCount)
             return []
         }
+        lastStep[node] = max(lastStep[node], Int8(task.step.rawValue))
         if stopped { return [] }
         let g = job.graph
         var ready: [Task] = []
