@@ -1,9 +1,11 @@
 // bulwark-bench: the engine at scale, on the simulation plugin (a real .so loaded by the
 // real loader) and a real SQLite bank in a temporary directory. One project -> P pods ->
-// V volumes per pod; every on_main sleeps --latency-ms and fails at --failure-rate.
-// Builds the graph, protects, deletes, and prints one JSON line of figures.
+// V volumes per pod, or with --chain D a chain of D Sim::Node resources, each the one
+// dependent of the one before (the depth case); every on_main sleeps --latency-ms and
+// fails at --failure-rate. Builds the graph, protects, deletes, and prints one JSON line
+// of figures.
 //
-//   bulwark-bench --pods P --volumes V [--latency-ms L] [--failure-rate F] [--concurrency N]
+//   bulwark-bench --pods P --volumes V [--chain D] [--latency-ms L] [--failure-rate F] [--concurrency N]
 import BulwarkCore
 import BulwarkJSON
 import Foundation
@@ -13,17 +15,18 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-var pods = 1000, volumes = 2, latency = 0.0, failureRate = 0.0, concurrency = 64
+var pods = 1000, volumes = 2, chain = 0, latency = 0.0, failureRate = 0.0, concurrency = 64
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     guard let value = arguments.popFirst() else { fail("\(flag) needs a value") }
     switch flag {
     case "--pods": pods = Int(value) ?? pods
     case "--volumes": volumes = Int(value) ?? volumes
+    case "--chain": chain = Int(value) ?? chain
     case "--latency-ms": latency = Double(value) ?? latency
     case "--failure-rate": failureRate = Double(value) ?? failureRate
     case "--concurrency": concurrency = Int(value) ?? concurrency
-    default: fail("unknown option \(flag); usage: --pods P --volumes V [--latency-ms L] [--failure-rate F] [--concurrency N]")
+    default: fail("unknown option \(flag); usage: --pods P --volumes V [--chain D] [--latency-ms L] [--failure-rate F] [--concurrency N]")
     }
 }
 
@@ -33,6 +36,8 @@ try FileManager.default.createDirectory(at: directory, withIntermediateDirectori
 let keep = ProcessInfo.processInfo.environment["BULWARK_BENCH_KEEP"] != nil
 defer { if keep { print("kept \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) } }
 let providerFile = directory.appendingPathComponent("bench.yaml").path
+// The chain's edges as one flow mapping: n0 -> n1 -> ... -> n(D-1).
+let edges = chain > 1 ? "{" + (0..<chain - 1).map { "n\($0): [n\($0 + 1)]" }.joined(separator: ", ") + "}" : "{}"
 try """
     id: bench
     name: Benchmark
@@ -41,6 +46,7 @@ try """
       Sim::Project: {}
       Sim::Pod: {pods: \(pods)}
       Sim::Volume: {volumes: \(volumes)}
+      Sim::Node: {edges: \(edges)}
     plugins: [bulwark-sim-protection]
     bank:
       plugin: bulwark-sqlite-bank
@@ -51,8 +57,9 @@ let provider: Provider
 do { provider = try Provider.open(try ProviderConfig.read(providerFile)) } catch { fail("\(error)") }
 let engine = Engine(provider: provider, concurrency: concurrency)
 let options: JSON = ["latency_ms": .number(JSONNumber(latency)), "failure_rate": .number(JSONNumber(failureRate))]
-let plan = Plan(id: "bench", name: "bench", providerID: "bench", resources: [Resource(type: "Sim::Project", id: "project", name: "project")],
-                parameters: JSONObject([("Sim::Project", options), ("Sim::Pod", options), ("Sim::Volume", options)]))
+let root = chain > 0 ? Resource(type: "Sim::Node", id: "n0", name: "n0") : Resource(type: "Sim::Project", id: "project", name: "project")
+let plan = Plan(id: "bench", name: "bench", providerID: "bench", resources: [root],
+                parameters: JSONObject([("Sim::Project", options), ("Sim::Pod", options), ("Sim::Volume", options), ("Sim::Node", options)]))
 
 func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let start = DispatchTime.now().uptimeNanoseconds

@@ -157,6 +157,13 @@ extension Engine {
         // A status that cannot be recorded fails the run: a checkpoint must never look
         // complete when its bank does not say so.
         let statusFailures = Mutex<[String]>([])
+        // Status objects are written by threads of their own, so a durable write (an
+        // fsync in the SQLite bank, a PUT in Swift) never holds a hook's worker: a
+        // parent's on_complete starts as soon as its child's has returned. The run ends
+        // only once every status is written (below).
+        let statusPool = WorkerPool(threads: max(1, min(concurrency, 8)), name: "bulwark-status")
+        defer { statusPool.shutdown() }
+        let statusWrites = DispatchGroup()
         let finished: @Sendable (Int, ResourceOutcome) -> Void = { node, outcome in
             if let record {
                 record(node, outcome)
@@ -167,10 +174,15 @@ extension Engine {
                 o["reason"] = .string(message)
                 status = .object(o)
             }
-            do {
-                try bank.putJSON(BankLayout.resourceData(id, nodes[node]) + "/" + statusPrefix + "status", status)
-            } catch {
-                statusFailures.withLock { $0.append("\(nodes[node]): \(error)") }
+            let key = BankLayout.resourceData(id, nodes[node]) + "/" + statusPrefix + "status"
+            statusWrites.enter()
+            statusPool.submit { [status] in
+                do {
+                    try bank.putJSON(key, status)
+                } catch {
+                    statusFailures.withLock { $0.append("\(nodes[node]): \(error)") }
+                }
+                statusWrites.leave()
             }
         }
         let section: @Sendable (Int) -> BankSection = { node in
@@ -191,8 +203,9 @@ extension Engine {
         // Resources that never ran get their status too, written concurrently.
         if !result.unfinished.isEmpty {
             let outcomes = result.outcomes
-            _ = pool.map(result.unfinished) { node in finished(node, outcomes[node]) }
+            for node in result.unfinished { finished(node, outcomes[node]) }
         }
+        statusWrites.wait()
         let failures = statusFailures.withLock { $0 }
         if result.error == nil, let first = failures.first {
             result.error = "the status of \(failures.count) resource\(failures.count == 1 ? "" : "s") could not be recorded in the bank: \(first)"

@@ -25,6 +25,9 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// What a slot holds once its job was taken (captures nothing).
+    private static let taken: @Sendable () -> Void = {}
+
     public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         queue.append(job)
@@ -41,6 +44,9 @@ public final class WorkerPool: @unchecked Sendable {
                 return
             }
             let job = queue[head]
+            // The slot lets go of the job at once: a job's captures (a graph level, a
+            // flow's state) must not live on until the queue is next compacted.
+            queue[head] = WorkerPool.taken
             head += 1
             // Compact the queue now and then so it does not grow without bound.
             if head > 4096 && head * 2 > queue.count {

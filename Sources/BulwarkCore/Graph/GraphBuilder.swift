@@ -40,11 +40,12 @@ public enum GraphBuilder {
             for i in frontier {
                 for p in provider.dependentProtectables(of: graph.nodes[i].type) { jobs.append((i, p)) }
             }
-            let snapshot = graph.nodes
-            let work = jobs
-            let results = pool.map(work.indices.map { $0 }) { (j: Int) -> Result<[JSON], PluginCallError> in
-                let (i, protectable) = work[j]
-                return Result { () throws(PluginCallError) in try protectable.dependentResources(of: snapshot[i].json, services: services) }
+            // Only this level's parents go to the workers: a copy of every node per level
+            // made a chain D deep cost D^2 in time (and, while the pool held finished
+            // jobs, in memory).
+            let work = jobs.map { (graph.nodes[$0.0].json, $0.1) }
+            let results = pool.map(work) { (job: (JSON, ProtectableInstance)) -> Result<[JSON], PluginCallError> in
+                Result { () throws(PluginCallError) in try job.1.dependentResources(of: job.0, services: services) }
             }
             var next: [Int] = []
             for (j, result) in results.enumerated() {
