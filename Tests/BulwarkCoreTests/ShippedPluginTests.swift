@@ -6,7 +6,10 @@ import TestSupport
 
 /// The shipped plugins load through the same loader as a third party's.
 @Suite struct ShippedPluginTests {
-    @Test func noopLoadsAndRunsEveryOperation() throws {
+    /// Noop declares no hook at all (as Karbor's noop plugin, its resources need no data
+    /// saved): the engine calls none of its code, and a flow over its resources still
+    /// gives every resource its status.
+    @Test func noopDeclaresNoHooksAndItsResourcesStillGetStatuses() throws {
         let library = try PluginLoader().load(path: TestSupport.shippedPlugin("BulwarkNoop"))
         #expect(library.name == "bulwark-noop")
         #expect(library.abiVersion == "1.2")
@@ -15,14 +18,25 @@ import TestSupport
         #expect(noop.aliases.contains("karbor-noop-protection-plugin"))
         #expect(noop.supports("OS::Kubernetes::Pod") && noop.supports("anything"))
         #expect(noop.schema("options", for: "OS::Nova::Server")?["type"] == "object")
+        #expect(noop.operations.isEmpty, "\(noop.operations)")
         let instance = try ProtectionInstance(noop)
-        let arguments = HookArguments(resource: ["type": "T", "id": "1", "name": "one"], parameters: [:],
-                                      checkpointID: "cp", providerID: "p", checkpoint: [:])
         for operation in Operation.allCases {
-            for hook in HookName.allCases {
-                try instance.run(operation, hook, arguments, services: CallServices())
-            }
+            for hook in HookName.allCases { #expect(!instance.implements(operation, hook), "\(operation) \(hook)") }
         }
+
+        // Through the engine: a protect and a delete over Sim resources protected by noop.
+        let sim = try SimulatedProvider(extra: "")
+        let yaml = try String(contentsOfFile: sim.providerFile, encoding: .utf8)
+            .replacingOccurrences(of: "  - bulwark-sim-protection", with: "  - karbor-noop-protection-plugin")
+        try yaml.write(toFile: sim.providerFile, atomically: true, encoding: .utf8)
+        let engine = Engine(provider: try Provider.open(try ProviderConfig.read(sim.providerFile)))
+        let checkpoint = try engine.protect(sim.plan(["project"], type: "Sim::Project"))
+        #expect(checkpoint.status == "available", "\(checkpoint.error ?? "")")
+        let statuses = try engine.resourceStatuses(checkpoint)
+        #expect(statuses.count == 1 + 3 + 3 * 2, "the project, its 3 pods and their 6 volumes")
+        #expect(statuses.allSatisfy { $0.1?["status"] == "available" }, "\(statuses)")
+        try engine.delete(checkpoint.id)
+        #expect(try engine.checkpoints().isEmpty)
     }
 
     /// What the OpenStack and Kubernetes protection plugins publish is schemas/ to the letter
