@@ -24,5 +24,8 @@ scratch=".build-$sanitizer"
 swift build --scratch-path "$scratch" --sanitize="$sanitizer" --build-tests
 # Reports are errors: stop at the first, and fail the test process.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+# The Swift runtime's own backtracer would race the sanitizer's report on a crash.
+export SWIFT_BACKTRACE=enable=no
 swift test --scratch-path "$scratch" --sanitize="$sanitizer" --skip-build --disable-xctest --filter "$filter"

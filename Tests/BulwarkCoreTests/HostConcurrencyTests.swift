@@ -64,4 +64,14 @@ import TestSupport
         // The fixture's init fails with "init ran twice" if it is ever run again.
         #expect(outcomes.withLock { $0 } == Array(repeating: "threaded-c", count: threads))
     }
+
+    /// A server opens each provider with a loader of its own: the library's init still
+    /// runs once in the process, and each loader gets the library.
+    @Test func twoLoadersShareOneInitialisation() throws {
+        let path = try compile("loaders").path
+        let first = try PluginLoader().load(path: path)
+        let second = try PluginLoader().load(path: path)
+        #expect(first.name == "threaded-c" && second.name == "threaded-c")
+        #expect(first.protections.map(\.name) == second.protections.map(\.name))
+    }
 }

@@ -7,8 +7,10 @@ import Synchronization
 /// Opens plugin libraries with `dlopen`, negotiates the ABI version and checks the
 /// descriptor, turning every problem into a one-line ``PluginLoadError`` naming the file.
 ///
-/// A library is opened once per loader (by real path) and never closed: Swift and C++
-/// libraries cannot be unloaded safely, and plugins keep host pointers.
+/// A library is opened and initialised once per process (by real path), whichever loader
+/// asks first (``OpenedLibraries``), and never closed: Swift and C++ libraries cannot be
+/// unloaded safely, and plugins keep host pointers. Each loader checks the descriptor
+/// with its own schema check, once per library.
 public final class PluginLoader: Sendable {
     private let cache = Mutex<[String: Result<LoadedLibrary, PluginLoadError>]>([:])
     private let schemaCheck: @Sendable (JSON) -> String?
@@ -38,36 +40,15 @@ public final class PluginLoader: Sendable {
         let key = realPath(path) ?? path
         return try cache.withLock { cache in
             if let cached = cache[key] { return cached }
-            let result = Result { () throws(PluginLoadError) in try open(path: path) }
+            let result = Result { () throws(PluginLoadError) in try read(path: path, key: key) }
             cache[key] = result
             return result
         }.get()
     }
 
-    private func open(path: String) throws(PluginLoadError) -> LoadedLibrary {
+    private func read(path: String, key: String) throws(PluginLoadError) -> LoadedLibrary {
         func fail(_ reason: String) -> PluginLoadError { PluginLoadError(path: path, reason: reason) }
-
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw fail("no such file") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw fail("not a regular file") }
-        if let problem = ELFCheck.problem(path: path, size: Int(st.st_size)) { throw fail(problem) }
-
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw fail("cannot be loaded as a shared library: \(dlErrorMessage(path))")
-        }
-        guard let symbol = dlsym(handle, BULWARK_PLUGIN_INIT_SYMBOL) else {
-            throw fail("no \(BULWARK_PLUGIN_INIT_SYMBOL) symbol: not a Bulwark plugin, or the symbol is not exported (declare it with BULWARK_PLUGIN_EXPORT)")
-        }
-        let initFunction = unsafeBitCast(symbol, to: bulwark_plugin_init_fn.self)
-        let call = PluginCall(pluginName: basename(path))
-        var descriptorPointer: UnsafePointer<bulwark_plugin_descriptor>?
-        let status = call.withCall { initFunction($0, HostServices.shared.table, &descriptorPointer) }
-        guard status == BULWARK_OK else {
-            throw fail("\(BULWARK_PLUGIN_INIT_SYMBOL) failed (\(PluginCallError.statusName(status))): \(call.errorMessage ?? "no message")")
-        }
-        guard let d = descriptorPointer?.pointee else {
-            throw fail("\(BULWARK_PLUGIN_INIT_SYMBOL) returned OK but no descriptor")
-        }
+        let d = try OpenedLibraries.shared.descriptor(path: path, key: key).pointee
         let host = PluginLoader.abiVersion
         guard d.abi_major == host.major else {
             throw fail("built for plugin ABI \(d.abi_major).\(d.abi_minor); this host speaks \(host.major).\(host.minor) (rebuild the plugin against bulwark_plugin.h \(host.major).x)")
@@ -95,6 +76,76 @@ public final class PluginLoader: Sendable {
     }
 }
 
+/// The libraries this process opened: each `dlopen`ed and its init called once, however
+/// many loaders ask (a server opens one provider after another, each with its loader),
+/// as the header promises plugins. What lives as long as a library (its descriptor, the
+/// zero-filled copies of tables from an older minor version) is kept here, reachable.
+final class OpenedLibraries: Sendable {
+    static let shared = OpenedLibraries()
+
+    private struct State {
+        /// Real path -> the descriptor's address, or why the library could not be opened.
+        var descriptors: [String: Result<UInt, PluginLoadError>] = [:]
+        /// A table entry's address -> the address of its copy at this version's size.
+        var upgraded: [UInt: UInt] = [:]
+    }
+    private let state = Mutex(State())
+
+    /// The descriptor of the library at `path` (real path `key`), opening it the first
+    /// time. Under the lock: a library's init never runs twice, nor two inits at once.
+    func descriptor(path: String, key: String) throws(PluginLoadError) -> UnsafePointer<bulwark_plugin_descriptor> {
+        let address = try state.withLock { state in
+            if let known = state.descriptors[key] { return known }
+            let result = Result { () throws(PluginLoadError) in UInt(bitPattern: try Self.open(path: path)) }
+            state.descriptors[key] = result
+            return result
+        }.get()
+        return UnsafePointer(bitPattern: address)!
+    }
+
+    /// `entry` at `size` bytes, copied once into a zero-filled struct of `fullSize`, so
+    /// fields added since read as NULL.
+    func upgraded(_ entry: UnsafeRawPointer, size: Int, fullSize: Int, alignment: Int) -> UnsafeRawPointer {
+        let key = UInt(bitPattern: entry)
+        let address = state.withLock { state in
+            if let copy = state.upgraded[key] { return copy }
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: fullSize, alignment: alignment)
+            copy.initializeMemory(as: UInt8.self, repeating: 0, count: fullSize)
+            copy.copyMemory(from: UnsafeRawPointer(bitPattern: key)!, byteCount: size)
+            state.upgraded[key] = UInt(bitPattern: copy)
+            return UInt(bitPattern: copy)
+        }
+        return UnsafeRawPointer(bitPattern: address)!
+    }
+
+    private static func open(path: String) throws(PluginLoadError) -> UnsafePointer<bulwark_plugin_descriptor> {
+        func fail(_ reason: String) -> PluginLoadError { PluginLoadError(path: path, reason: reason) }
+
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw fail("no such file") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw fail("not a regular file") }
+        if let problem = ELFCheck.problem(path: path, size: Int(st.st_size)) { throw fail(problem) }
+
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw fail("cannot be loaded as a shared library: \(dlErrorMessage(path))")
+        }
+        guard let symbol = dlsym(handle, BULWARK_PLUGIN_INIT_SYMBOL) else {
+            throw fail("no \(BULWARK_PLUGIN_INIT_SYMBOL) symbol: not a Bulwark plugin, or the symbol is not exported (declare it with BULWARK_PLUGIN_EXPORT)")
+        }
+        let initFunction = unsafeBitCast(symbol, to: bulwark_plugin_init_fn.self)
+        let call = PluginCall(pluginName: basename(path))
+        var descriptorPointer: UnsafePointer<bulwark_plugin_descriptor>?
+        let status = call.withCall { initFunction($0, HostServices.shared.table, &descriptorPointer) }
+        guard status == BULWARK_OK else {
+            throw fail("\(BULWARK_PLUGIN_INIT_SYMBOL) failed (\(PluginCallError.statusName(status))): \(call.errorMessage ?? "no message")")
+        }
+        guard let descriptorPointer else {
+            throw fail("\(BULWARK_PLUGIN_INIT_SYMBOL) returned OK but no descriptor")
+        }
+        return descriptorPointer
+    }
+}
+
 /// Reads and checks the tables of a descriptor.
 struct DescriptorReader {
     let path: String
@@ -108,7 +159,7 @@ struct DescriptorReader {
     /// Walk a table of `count` pointers, checking each is present and at least
     /// `abi10Size` (the struct's size in ABI 1.0). A struct from an older minor version
     /// is copied into a zero-filled one of this version's size, so fields added since
-    /// read as NULL (the copy lives as long as the library, which is never unloaded).
+    /// read as NULL (the copy lives as long as the library, in ``OpenedLibraries``).
     func entries<T, E>(_ table: UnsafePointer<UnsafePointer<T>?>?, _ count: Int, _ what: String,
                        abi10Size: Int = MemoryLayout<T>.size,
                        _ read: (T, Int) throws(PluginLoadError) -> E) throws(PluginLoadError) -> [(UnsafePointer<T>, E)] {
@@ -124,10 +175,8 @@ struct DescriptorReader {
             }
             var current = entry
             if size < MemoryLayout<T>.size {
-                let copy = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
-                copy.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
-                copy.copyMemory(from: entry, byteCount: size)
-                current = UnsafePointer(copy.assumingMemoryBound(to: T.self))
+                current = OpenedLibraries.shared.upgraded(UnsafeRawPointer(entry), size: size, fullSize: MemoryLayout<T>.size,
+                                                          alignment: MemoryLayout<T>.alignment).assumingMemoryBound(to: T.self)
             }
             result.append((current, try read(current.pointee, i)))
         }
