@@ -217,7 +217,7 @@ struct VolumeOperations: Sendable {
                 }
             }
         }
-        for key in try context.list() where key != "status" { try context.delete(key) }
+        for key in try context.list() { try context.delete(key) }
     }
 
     private func wait(_ collection: String, _ id: String, deleted: Bool = false, context: borrowing PluginContext) throws {

@@ -126,7 +126,7 @@ struct DemoProtection: ProtectionPlugin {
             try restoreFile(to: target, context: context)
             try context.setNewResource(resource.id, target)
         case (.delete, .main, _):
-            for key in try context.list() where key != "status" { try context.delete(key) }
+            for key in try context.list() { try context.delete(key) }
         default:
             break
         }

@@ -41,7 +41,7 @@ struct PodProtection: ProtectionPlugin {
             case .protect: try protect(input, context: context)
             case .restore: try restore(input, context: context)
             case .delete:
-                for key in try context.list() where key != "status" { try context.delete(key) }
+                for key in try context.list() { try context.delete(key) }
             case .verify: break
             }
         } catch let error as KubernetesError {

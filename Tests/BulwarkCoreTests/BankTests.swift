@@ -69,6 +69,36 @@ import TestSupport
         }
     }
 
+    /// The status objects the host keeps beside a plugin's data are the host's: a plugin
+    /// cannot write, stream over or delete them, and its listings do not show them.
+    @Test func statusObjectsInASectionAreTheHosts() throws {
+        let directory = try TestSupport.temporaryDirectory("section-status")
+        let bank = try Self.shippedBank("BulwarkDirectoryBank", configuration: ["path": .string(directory.path)])
+        let prefix = "/checkpoints/c1/resource-data/r1"
+        try bank.putJSON(prefix + "/status", ["status": "available"])
+        try bank.putJSON(prefix + "/delete-status", ["status": "deleted"])
+        let section = BankSection(bank: bank, prefix: prefix, readOnly: false)
+        for key in ["status", "/status", "delete-status"] {
+            #expect(throws: PluginCallError(plugin: "host", status: 3, message: "\(key.hasPrefix("/") ? String(key.dropFirst()) : key) is the host's record of this resource's status; a plugin cannot write or delete it (use another key)")) {
+                try Array("{}".utf8).withUnsafeBytes { b in try section.put(key, b) }
+            }
+            #expect(throws: PluginCallError.self) { try section.delete(key) }
+            #expect(throws: PluginCallError.self) { _ = try section.openWriter(key, size: nil) }
+        }
+        #expect(try bank.getJSON(prefix + "/status") == ["status": "available"], "the host's status is untouched")
+        #expect(try bank.getJSON(prefix + "/delete-status") == ["status": "deleted"])
+        // Keys that only look alike are the plugin's.
+        for key in ["statuses/a", "saved/status", "status.json"] {
+            try Array("x".utf8).withUnsafeBytes { b in try section.put(key, b) }
+        }
+        #expect(try section.list(prefix: "", marker: nil, limit: 0, descending: false) == ["saved/status", "status.json", "statuses/a"])
+        // Paged one at a time with the last key as marker: every key of the plugin's, no host key.
+        var paged: [String] = []
+        while let next = try section.list(prefix: "", marker: paged.last, limit: 1, descending: false).first { paged.append(next) }
+        #expect(paged == ["saved/status", "status.json", "statuses/a"])
+        #expect(try section.get("status", offset: 0, length: 0) != nil, "a plugin may still read its resource's status")
+    }
+
     @Test func sectionsConfineAndProtect() throws {
         let directory = try TestSupport.temporaryDirectory("section")
         let bank = try Self.shippedBank("BulwarkDirectoryBank", configuration: ["path": .string(directory.path)])

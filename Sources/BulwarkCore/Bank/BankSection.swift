@@ -2,7 +2,14 @@ import CBulwarkPlugin
 
 /// The part of a bank one resource's hooks see: everything under a prefix
 /// (`/checkpoints/<id>/resource-data/<resource id>/`), read-only during restore and verify.
+///
+/// The host keeps the resource's status objects in the same folder, as Karbor does
+/// (`status`, `delete-status`): they are the host's, so a plugin can neither write nor
+/// delete them, and its listings do not show them.
 public struct BankSection: BankSectionService {
+    /// The section's keys that belong to the host.
+    public static let hostKeys: Set<String> = ["status", "delete-status"]
+
     public let bank: Bank
     public let prefix: String
     public let readOnly: Bool
@@ -25,6 +32,17 @@ public struct BankSection: BankSectionService {
         }
     }
 
+    /// The absolute key of `key`, refused when it is one of the host's.
+    private func pluginWritable(_ key: String) throws(PluginCallError) -> String {
+        try writable()
+        let k = try absolute(key)
+        if Self.hostKeys.contains(String(k.dropFirst(prefix.count + 1))) {
+            throw PluginCallError(plugin: "host", status: BULWARK_INVALID_ARGUMENT,
+                                  message: "\(k.dropFirst(prefix.count + 1)) is the host's record of this resource's status; a plugin cannot write or delete it (use another key)")
+        }
+        return k
+    }
+
     private func mapped<R>(_ body: () throws(Bank.Failure) -> R) throws(PluginCallError) -> R {
         do { return try body() } catch {
             switch error {
@@ -36,14 +54,12 @@ public struct BankSection: BankSectionService {
     }
 
     public func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws(PluginCallError) {
-        try writable()
-        let k = try absolute(key)
+        let k = try pluginWritable(key)
         try mapped { () throws(Bank.Failure) in try bank.put(k, bytes) }
     }
 
     public func openWriter(_ key: String, size: UInt64?) throws(PluginCallError) -> any SectionWriter {
-        try writable()
-        let k = try absolute(key)
+        let k = try pluginWritable(key)
         return SectionObjectWriter(writer: try mapped { () throws(Bank.Failure) in try bank.openWriter(k, size: size) })
     }
 
@@ -52,18 +68,20 @@ public struct BankSection: BankSectionService {
         return try mapped { () throws(Bank.Failure) in try bank.get(k, offset: offset, length: length) }
     }
 
-    /// Keys relative to the section.
+    /// Keys relative to the section, without the host's (a page asks the bank for as many
+    /// more as there are host keys, so a full page stays full).
     public func list(prefix relative: String, marker: String?, limit: Int, descending: Bool) throws(PluginCallError) -> [String] {
         let base = prefix + "/"
         let p = relative.isEmpty ? base : base + relative
         let m = try marker.map { (m: String) throws(PluginCallError) -> String in try absolute(m) }
-        let keys = try mapped { () throws(Bank.Failure) in try bank.list(prefix: p, marker: m, limit: limit, descending: descending) }
-        return keys.map { String($0.dropFirst(base.count)) }
+        let asked = limit > 0 ? limit + Self.hostKeys.count : limit
+        let keys = try mapped { () throws(Bank.Failure) in try bank.list(prefix: p, marker: m, limit: asked, descending: descending) }
+        let visible = keys.lazy.map { String($0.dropFirst(base.count)) }.filter { !Self.hostKeys.contains($0) }
+        return limit > 0 ? Array(visible.prefix(limit)) : Array(visible)
     }
 
     public func delete(_ key: String) throws(PluginCallError) {
-        try writable()
-        let k = try absolute(key)
+        let k = try pluginWritable(key)
         try mapped { () throws(Bank.Failure) in try bank.delete(k) }
     }
 }
