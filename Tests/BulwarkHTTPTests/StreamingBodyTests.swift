@@ -145,15 +145,26 @@ import Testing
 
     @Test func windowedBodyTakesNoMoreThanItsLength() {
         let body = StreamingBody(length: 10, window: 4)
+        let read = Mutex(0)
+        let done = DispatchSemaphore(value: 0)
         let reader = Thread {
             var buffer = [UInt8](repeating: 0, count: 3)
-            var total = 0
-            while total < 10 { total += buffer.withUnsafeMutableBytes { body.read(into: $0) } }
+            while true {
+                let n = buffer.withUnsafeMutableBytes { body.read(into: $0) }
+                if n <= 0 { break }
+                read.withLock { $0 += n }
+            }
+            done.signal()
         }
         reader.start()
         let taken = Array(repeating: UInt8(9), count: 25).withUnsafeBytes { body.append($0) }
         #expect(taken == 10)
         #expect(body.remaining == 0)
+        // The last byte is kept back until the body is finished; then the reader ends
+        // (before, it waited for it for ever, a thread left blocked in every run).
+        body.finish()
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        #expect(read.withLock { $0 } == 10)
     }
 
     @Test func windowedBodyKeepsItsLastByteUntilFinished() {

@@ -159,9 +159,11 @@ extension Engine {
         let statusFailures = Mutex<[String]>([])
         // Status objects are written by threads of their own, so a durable write (an
         // fsync in the SQLite bank, a PUT in Swift) never holds a hook's worker: a
-        // parent's on_complete starts as soon as its child's has returned. The run ends
-        // only once every status is written (below).
-        let statusPool = WorkerPool(threads: max(1, min(concurrency, 8)), name: "bulwark-status")
+        // parent's on_complete starts as soon as its child's has returned. As many as the
+        // hook workers, so a bank that commits concurrent writes together (the SQLite
+        // bank's group commit) still gets batches as large as before. The run ends only
+        // once every status is written (below).
+        let statusPool = WorkerPool(threads: concurrency, name: "bulwark-status")
         defer { statusPool.shutdown() }
         let statusWrites = DispatchGroup()
         let finished: @Sendable (Int, ResourceOutcome) -> Void = { node, outcome in

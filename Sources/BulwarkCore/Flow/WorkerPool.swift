@@ -9,18 +9,19 @@ public final class WorkerPool: @unchecked Sendable {
     private var queue: [@Sendable () -> Void] = []
     private var head = 0
     private var stopping = false
-    private var threads: [Thread] = []
     public let size: Int
 
     /// `stackSize` is generous so deep plugin and validation stacks are safe.
     public init(threads: Int, stackSize: Int = 4 << 20, name: String = "bulwark-worker") {
         size = max(1, threads)
         for i in 0..<size {
-            // Threads hold the pool until shutdown() lets them end.
+            // Threads hold the pool until shutdown() lets them end. The pool keeps no
+            // list of them: a Thread keeps its closure after it ends, so pool -> thread
+            // -> closure -> pool was a cycle that kept every pool for ever
+            // (LeakSanitizer: one per flow, graph and listing).
             let thread = Thread { self.work() }
             thread.stackSize = stackSize
             thread.name = "\(name)-\(i)"
-            self.threads.append(thread)
             thread.start()
         }
     }
