@@ -193,6 +193,35 @@ import TestSupport
         try expectCancelledCheckpoint(protect)
     }
 
+    /// `hook_timeout` (issue #15, item 3): a hook that never returns and ignores its
+    /// cancellation fails its run on its own, with no signal; the CLI does not die, the
+    /// checkpoint ends `error`, and the next run succeeds.
+    @Test func aHookPastItsTimeoutFailsTheRunAndTheNextSucceeds() throws {
+        try write("providers/sim-timeout.yaml", """
+            id: sim-timeout
+            name: Simulated, with a short hook timeout
+            hook_timeout: 1
+            hook_cancel_grace: 1
+            protectables: {Sim::Project: {}, Sim::Pod: {pods: 2}, Sim::Volume: {volumes: 2}}
+            plugins: [bulwark-sim-protection]
+            bank: {plugin: sqlite, options: {path: \(path("timeout.sqlite"))}}
+            """)
+        try write("hang-timeout.yaml", "provider_id: sim-timeout\nresources: [{type: Sim::Project, id: project}]\nparameters:\n  Sim::Volume#vol-0-0: {hang: [vol-0-0]}\n")
+        let hung = try bulwark(["protect", "--provider", "sim-timeout", "--plan", path("hang-timeout.yaml")])
+        let why = "Sim::Volume vol-0-0 (volume 0 of pod 0): on_main: bulwark-sim-protection timed out after 1 s and did not return within 1 s of its cancellation; its thread was abandoned"
+        #expect(hung.status == 1, "\(hung.stderr)")
+        #expect(hung.stderr.contains("failed: \(why)"), "\(hung.stderr)")
+        let list = try json(try bulwark(["checkpoint", "list", "--provider", "sim-timeout", "--output", "json"]))
+        #expect(list[0]?["status"] == "error")
+        #expect(list[0]?["error"]?.stringValue == why)
+
+        try write("fine.yaml", "provider_id: sim-timeout\nresources: [{type: Sim::Project, id: project}]\n")
+        let fine = try bulwark(["protect", "--provider", "sim-timeout", "--plan", path("fine.yaml")])
+        #expect(fine.status == 0, "\(fine.stderr)")
+        let id = fine.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try json(try bulwark(["checkpoint", "show", id, "--provider", "sim-timeout", "--output", "json"]))["status"] == "available")
+    }
+
     // MARK: 5, 6: kill -9 during a restore and during a large write
 
     @Test func aKilledRestoreIsRecoveredAndLeavesNoPartialFile() throws {

@@ -201,6 +201,7 @@ extension Engine {
             providerID: provider.id, restoreID: restoreID, checkpoint: checkpoint.summary.serialized(),
             section: section, newResources: newResources, events: events, finished: finished, progress: progress)
         job.restoreContext = restoreContext
+        job.hookCancelGrace = provider.config.hookCancelGrace
         var result = FlowEngine(job, pool: pool, cancellation: cancellation).run()
         // Resources that never ran get their status too, written concurrently.
         if !result.unfinished.isEmpty {

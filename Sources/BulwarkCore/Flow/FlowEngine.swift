@@ -57,6 +57,9 @@ public final class FlowEngine: @unchecked Sendable {
         /// Called on a worker thread when a resource finishes (to record its status).
         public var finished: @Sendable (Int, ResourceOutcome) -> Void
         public var progress: (@Sendable (_ done: Int, _ failed: Int) -> Void)?
+        /// Seconds a hook cancelled for its plugin's `hookTimeout` has to return before
+        /// the flow gives up on it.
+        public var hookCancelGrace: Double = ProviderConfig.defaultHookCancelGrace
 
         public init(graph: ResourceGraph, operation: Operation, plugins: [ProtectionInstance], parameters: [String],
                     checkpointID: String, providerID: String, restoreID: String? = nil, checkpoint: String,
@@ -82,6 +85,15 @@ public final class FlowEngine: @unchecked Sendable {
     enum Step: Int { case begin = 0, finish, main, complete }
     struct Task { var node: Int; var step: Step }
 
+    /// How a hook call ended for the flow.
+    enum HookOutcome {
+        case succeeded
+        case failed(String)
+        /// The watchdog gave up on it and has already recorded the failure: the thread
+        /// that comes back from the plugin (if ever) drops everything.
+        case abandoned
+    }
+
     let job: Job
     let pool: WorkerPool
     let cancellation: CancellationFlag
@@ -104,6 +116,13 @@ public final class FlowEngine: @unchecked Sendable {
     /// Hooks inside a plugin right now, by operation (`bulwark_hooks_running`): a hook
     /// that never returns shows here before anything else notices.
     private let hooksRunning: Meter
+    /// Hooks with a timeout now inside their plugin, by a number of their own; the
+    /// watchdog thread times them out (under `lock`).
+    private var watched: [Int: HookWatch] = [:]
+    private var nextWatch = 0
+    private var watchdogStopping = false
+    private let watchdogWake = DispatchSemaphore(value: 0)
+    private let watchdogEnded = DispatchSemaphore(value: 0)
 
     public init(_ job: Job, pool: WorkerPool, cancellation: CancellationFlag) {
         self.job = job
@@ -125,9 +144,22 @@ public final class FlowEngine: @unchecked Sendable {
         lock.lock()
         inFlight += 1  // the caller's own share, so the run cannot end while starting
         lock.unlock()
+        let watching = job.plugins.contains { $0.hookTimeout != nil }
+        if watching {
+            let watchdog = Thread { self.watchdog() }
+            watchdog.name = "bulwark-hook-watchdog"
+            watchdog.start()
+        }
         for node in starts { schedule(Task(node: node, step: .begin)) }
         finishTask()
         allDone.wait()
+        if watching {
+            lock.lock()
+            watchdogStopping = true
+            lock.unlock()
+            watchdogWake.signal()
+            watchdogEnded.wait()
+        }
         let unfinished = outcomes.indices.filter { outcomes[$0] == nil }
         let why = firstError == "cancelled" ? "the run was cancelled" : "the run stopped after a failure"
         let result = outcomes.indices.map { outcomes[$0] ?? .failed(Self.unfinishedReason(lastStep[$0], why)) }
@@ -177,7 +209,12 @@ public final class FlowEngine: @unchecked Sendable {
             // After a stop (a failure, or the user's interrupt), queued work is dropped:
             // its resources stay unfinished.
             if shouldStop() { break }
-            let error = runHook(task)
+            let error: String?
+            switch runHook(task) {
+            case .succeeded: error = nil
+            case .failed(let message): error = message
+            case .abandoned: return  // the watchdog finished this task in our place
+            }
             if task.step == .complete || error != nil {
                 let outcome: ResourceOutcome = error.map { .failed($0) } ?? .succeeded
                 job.finished(task.node, outcome)
@@ -203,25 +240,123 @@ public final class FlowEngine: @unchecked Sendable {
         return stopped
     }
 
-    /// Call the plugin's hook for a task; nil on success (or when there is none).
-    private func runHook(_ task: Task) -> String? {
+    /// Call the plugin's hook for a task (success when it has none).
+    private func runHook(_ task: Task) -> HookOutcome {
         let plugin = job.plugins[task.node]
         let hook = hookName(task.step)
-        guard plugin.implements(job.operation, hook) else { return nil }
+        guard plugin.implements(job.operation, hook) else { return .succeeded }
         let node = task.node
         let arguments = HookArguments(resource: resourceText(node), parameters: job.parameters[node], checkpointID: job.checkpointID,
                                       providerID: job.providerID, restoreID: job.restoreID, checkpoint: job.checkpoint,
                                       restoreContext: job.restoreContext)
-        let services = CallServices(cancellation: cancellation, events: job.events, bank: job.section(node),
+        var services = CallServices(cancellation: cancellation, events: job.events, bank: job.section(node),
                                     newResources: job.newResources)
+        let watch = plugin.hookTimeout.map { HookWatch(task: task, limit: $0, run: cancellation) }
+        if let watch {
+            services.cancellation = watch.cancellation
+            services.revoked = watch.revoked
+            startWatching(watch)
+        }
         hooksRunning.increment()
         defer { hooksRunning.decrement() }
+        var failure: String?
         do {
             try plugin.run(job.operation, hook, arguments, services: services)
-            return nil
         } catch {
-            return "\(hook.rawValue): \(error)"
+            failure = "\(error)"
         }
+        guard let watch else { return failure.map { .failed("\(hook.rawValue): \($0)") } ?? .succeeded }
+        switch stopWatching(watch) {
+        case .abandoned:
+            return .abandoned
+        case .timedOut:
+            // Past its time the hook fails even if it got its work done: the limit is
+            // the provider's contract, and its cancellation may have cut the work short.
+            let returned = failure.map { "it was cancelled and returned: \($0)" } ?? "it was cancelled and returned"
+            return .failed("\(hook.rawValue): \(plugin.entry.name) timed out after \(Self.seconds(watch.limit)); \(returned)")
+        case .running:
+            return failure.map { .failed("\(hook.rawValue): \($0)") } ?? .succeeded
+        }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && value < 1e15 ? "\(Int(value)) s" : "\(value) s"
+    }
+
+    // MARK: Hook timeouts
+
+    private func startWatching(_ watch: HookWatch) {
+        lock.lock()
+        watch.number = nextWatch
+        nextWatch += 1
+        watched[watch.number] = watch
+        lock.unlock()
+    }
+
+    /// The hook returned: take it off the watch, and say how far the watchdog had got.
+    private func stopWatching(_ watch: HookWatch) -> HookWatch.State {
+        lock.lock()
+        defer { lock.unlock() }
+        let state = watch.state
+        if state != .abandoned { watched[watch.number] = nil }
+        return state
+    }
+
+    /// The watchdog thread: cancels each hook past its plugin's timeout, and gives up on
+    /// one still running a grace period later (the resource fails, the hook's services
+    /// are closed, its thread is left to the plugin). Wakes at the next deadline, at
+    /// least once a second.
+    private func watchdog() {
+        let grace = UInt64(max(0, job.hookCancelGrace) * 1e9)
+        while true {
+            var abandoned: [HookWatch] = []
+            lock.lock()
+            if watchdogStopping {
+                lock.unlock()
+                watchdogEnded.signal()
+                return
+            }
+            let now = DispatchTime.now().uptimeNanoseconds
+            var wake = now + 1_000_000_000
+            for watch in watched.values {
+                switch watch.state {
+                case .running:
+                    if now >= watch.deadline {
+                        watch.state = .timedOut
+                        watch.cancelledAt = now
+                        watch.cancellation.cancel()
+                        wake = min(wake, now + grace)
+                    } else {
+                        wake = min(wake, watch.deadline)
+                    }
+                case .timedOut:
+                    if now >= watch.cancelledAt + grace {
+                        watch.state = .abandoned
+                        watch.revoked.cancel()
+                        abandoned.append(watch)
+                    } else {
+                        wake = min(wake, watch.cancelledAt + grace)
+                    }
+                case .abandoned:
+                    break
+                }
+            }
+            for watch in abandoned { watched[watch.number] = nil }
+            lock.unlock()
+            for watch in abandoned { abandon(watch) }
+            _ = watchdogWake.wait(timeout: DispatchTime(uptimeNanoseconds: max(wake, now + 1_000_000)))
+        }
+    }
+
+    /// Finish a task whose hook the flow gave up on, as its own thread would have.
+    private func abandon(_ watch: HookWatch) {
+        let task = watch.task
+        let plugin = job.plugins[task.node].entry.name
+        let message = "\(hookName(task.step).rawValue): \(plugin) timed out after \(Self.seconds(watch.limit)) and did not return within "
+            + "\(Self.seconds(job.hookCancelGrace)) of its cancellation; its thread was abandoned"
+        job.finished(task.node, .failed(message))
+        _ = advance(task, error: message)
+        finishTask()
     }
 
     private func resourceText(_ node: Int) -> String {
@@ -285,5 +420,29 @@ public final class FlowEngine: @unchecked Sendable {
             }
         }
         return ready
+    }
+}
+
+/// One hook call under a timeout: its own cancellation flag (under the run's), the flag
+/// that closes its services, and how far the watchdog got with it. `state`, `number` and
+/// `cancelledAt` are the flow's, under its lock.
+final class HookWatch: @unchecked Sendable {
+    enum State { case running, timedOut, abandoned }
+
+    let task: FlowEngine.Task
+    let limit: Double
+    let deadline: UInt64
+    let cancellation: CancellationFlag
+    let revoked = CancellationFlag()
+    var state = State.running
+    var number = 0
+    var cancelledAt: UInt64 = 0
+
+    init(task: FlowEngine.Task, limit: Double, run: CancellationFlag) {
+        self.task = task
+        self.limit = limit
+        // Far-off limits (a week) stay far off rather than overflowing.
+        deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(min(limit, 1e9) * 1e9)
+        cancellation = CancellationFlag(parent: run)
     }
 }

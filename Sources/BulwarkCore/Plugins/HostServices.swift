@@ -26,12 +26,12 @@ final class HostServices: @unchecked Sendable {
             call.errorMessage = message.map { String(cString: $0) } ?? "(no message)"
         }
         t.pointee.log = { handle, level, message in
-            guard let call = PluginCall.from(handle), let message else { return }
+            guard let call = PluginCall.from(handle), let message, call.revoked?.isCancelled != true else { return }
             call.events?.log(plugin: call.pluginName, level: PluginLogLevel(rawValue: Int32(level.rawValue)) ?? .info,
                              message: String(cString: message))
         }
         t.pointee.progress = { handle, fraction, message in
-            guard let call = PluginCall.from(handle) else { return }
+            guard let call = PluginCall.from(handle), call.revoked?.isCancelled != true else { return }
             call.events?.progress(plugin: call.pluginName, fraction: min(max(fraction, 0), 1),
                                   message: message.map { String(cString: $0) })
         }
@@ -51,10 +51,15 @@ final class HostServices: @unchecked Sendable {
         }
         t.pointee.bank_writer_append = { handle, writer, data, length in
             guard let call = PluginCall.from(handle), let writer, let w = call.writer(writer) else { return BULWARK_INVALID_ARGUMENT }
+            if call.refusedAsAbandoned() { return BULWARK_CANCELLED }
             return reporting(call) { try w.append(UnsafeRawBufferPointer(start: data, count: length)) }
         }
         t.pointee.bank_writer_commit = { handle, writer in
             guard let call = PluginCall.from(handle), let writer, let w = call.removeWriter(writer) else { return BULWARK_INVALID_ARGUMENT }
+            if call.refusedAsAbandoned() {
+                w.abort()
+                return BULWARK_CANCELLED
+            }
             return reporting(call) { try w.commit() }
         }
         t.pointee.bank_writer_abort = { handle, writer in
@@ -71,6 +76,7 @@ final class HostServices: @unchecked Sendable {
         }
         t.pointee.bank_list = { handle, prefix, marker, limit, sort, out in
             guard let call = PluginCall.from(handle) else { return BULWARK_INVALID_ARGUMENT }
+            if call.refusedAsAbandoned() { return BULWARK_CANCELLED }
             guard let section = call.bank else {
                 call.errorMessage = "the bank is not available outside operation hooks"
                 return BULWARK_UNSUPPORTED
@@ -87,6 +93,7 @@ final class HostServices: @unchecked Sendable {
         }
         t.pointee.new_resource_set = { handle, oldID, newID in
             guard let call = PluginCall.from(handle), let oldID, let newID else { return BULWARK_INVALID_ARGUMENT }
+            if call.refusedAsAbandoned() { return BULWARK_CANCELLED }
             guard let map = call.newResources else {
                 call.errorMessage = "the new-resources map exists during restore only"
                 return BULWARK_UNSUPPORTED
@@ -96,6 +103,7 @@ final class HostServices: @unchecked Sendable {
         }
         t.pointee.new_resource_get = { handle, oldID, out in
             guard let call = PluginCall.from(handle), let oldID else { return BULWARK_INVALID_ARGUMENT }
+            if call.refusedAsAbandoned() { return BULWARK_CANCELLED }
             guard let map = call.newResources else {
                 call.errorMessage = "the new-resources map exists during restore only"
                 return BULWARK_UNSUPPORTED
@@ -136,6 +144,7 @@ private func openWriter(_ handle: OpaquePointer?, _ key: UnsafePointer<CChar>?, 
 private func withSection(_ handle: OpaquePointer?, _ key: UnsafePointer<CChar>?,
                          _ body: (any BankSectionService, String) throws -> Void) -> bulwark_status {
     guard let call = PluginCall.from(handle), let key else { return BULWARK_INVALID_ARGUMENT }
+    if call.refusedAsAbandoned() { return BULWARK_CANCELLED }
     guard let section = call.bank else {
         call.errorMessage = "the bank is not available outside operation hooks"
         return BULWARK_UNSUPPORTED

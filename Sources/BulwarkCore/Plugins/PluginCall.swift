@@ -2,12 +2,15 @@ import BulwarkJSON
 import CBulwarkPlugin
 import Synchronization
 
-/// A run's cancellation flag, shared by every call made for that run.
+/// A run's cancellation flag, shared by every call made for that run. A flag with a
+/// parent is also cancelled when the parent is: one hook's own flag (its timeout) under
+/// its run's.
 public final class CancellationFlag: Sendable {
     private let flag = Atomic<Bool>(false)
-    public init() {}
+    private let parent: CancellationFlag?
+    public init(parent: CancellationFlag? = nil) { self.parent = parent }
     public func cancel() { flag.store(true, ordering: .releasing) }
-    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    public var isCancelled: Bool { flag.load(ordering: .acquiring) || parent?.isCancelled == true }
 }
 
 /// What the host does with a plugin's log lines and progress reports.
@@ -57,6 +60,10 @@ final class PluginCall: Sendable {
     let events: (any PluginEventSink)?
     let bank: (any BankSectionService)?
     let newResources: (any NewResourcesService)?
+    /// Set once the host gave up on this call (a hook past its timeout and grace): from
+    /// then on its services refuse, so a thread left running in the plugin cannot write
+    /// into a run that has ended.
+    let revoked: CancellationFlag?
 
     private struct State {
         var result: [UInt8] = []
@@ -68,12 +75,20 @@ final class PluginCall: Sendable {
     private let state = Mutex(State())
 
     init(pluginName: String, cancellation: CancellationFlag? = nil, events: (any PluginEventSink)? = nil,
-         bank: (any BankSectionService)? = nil, newResources: (any NewResourcesService)? = nil) {
+         bank: (any BankSectionService)? = nil, newResources: (any NewResourcesService)? = nil, revoked: CancellationFlag? = nil) {
         self.pluginName = pluginName
+        self.revoked = revoked
         self.cancellation = cancellation
         self.events = events
         self.bank = bank
         self.newResources = newResources
+    }
+
+    /// True once the host abandoned the call; the refusal is the call's error message.
+    func refusedAsAbandoned() -> Bool {
+        guard revoked?.isCancelled == true else { return false }
+        errorMessage = "the host abandoned this hook after its timeout and grace period; its services are closed"
+        return true
     }
 
     /// The bytes the plugin appended as its result.

@@ -7,17 +7,23 @@ public struct CallServices: Sendable {
     public var events: (any PluginEventSink)?
     public var bank: (any BankSectionService)?
     public var newResources: (any NewResourcesService)?
+    /// Once cancelled, every service of the call refuses with BULWARK_CANCELLED (a hook
+    /// the host abandoned after its timeout).
+    public var revoked: CancellationFlag?
 
     public init(cancellation: CancellationFlag? = nil, events: (any PluginEventSink)? = nil,
-                bank: (any BankSectionService)? = nil, newResources: (any NewResourcesService)? = nil) {
+                bank: (any BankSectionService)? = nil, newResources: (any NewResourcesService)? = nil,
+                revoked: CancellationFlag? = nil) {
         self.cancellation = cancellation
         self.events = events
         self.bank = bank
         self.newResources = newResources
+        self.revoked = revoked
     }
 
     func makeCall(_ plugin: String) -> PluginCall {
-        PluginCall(pluginName: plugin, cancellation: cancellation, events: events, bank: bank, newResources: newResources)
+        PluginCall(pluginName: plugin, cancellation: cancellation, events: events, bank: bank, newResources: newResources,
+                   revoked: revoked)
     }
 }
 
@@ -115,9 +121,14 @@ public struct HookArguments: Sendable {
 public final class ProtectionInstance: @unchecked Sendable {
     public let entry: ProtectionEntry
     let instance: UnsafeMutableRawPointer?
+    /// Seconds a hook of this plugin may run before it is cancelled (the provider file's
+    /// `hook_timeout`); nil: no limit.
+    public let hookTimeout: Double?
 
-    public init(_ entry: ProtectionEntry, configuration: JSON = .object(JSONObject()), services: CallServices = .init()) throws(PluginCallError) {
+    public init(_ entry: ProtectionEntry, configuration: JSON = .object(JSONObject()), services: CallServices = .init(),
+                hookTimeout: Double? = nil) throws(PluginCallError) {
         self.entry = entry
+        self.hookTimeout = hookTimeout
         let t = entry.table.pointee
         instance = try createInstance(entry.name, t.plugin_data, configuration, services) { t.create($0, $1, $2, $3) }
     }

@@ -42,7 +42,8 @@ public final class Provider: Sendable {
             try checkOptions(reference.options, against: entry.configSchema, config, at: reference.pointer + (reference.options == [:] ? "" : "/options"),
                              plugin: entry.name)
             do {
-                protections.append(try ProtectionInstance(entry, configuration: reference.options))
+                protections.append(try ProtectionInstance(entry, configuration: reference.options,
+                                                          hookTimeout: reference.hookTimeout ?? config.hookTimeout))
             } catch {
                 throw config.error(at: reference.pointer, "plugin \(entry.name) refused its options: \(error.message)")
             }

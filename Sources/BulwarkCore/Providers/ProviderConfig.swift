@@ -12,6 +12,11 @@ public struct ProviderConfig: Sendable {
     public var pluginPath: [String]
     public var concurrency: Int
     public var leaseTTL: Int
+    /// Seconds a protection hook may run before it is cancelled (`hook_timeout`).
+    public var hookTimeout: Double
+    /// Seconds a hook has to return once cancelled for its timeout before the host gives
+    /// up on it (`hook_cancel_grace`).
+    public var hookCancelGrace: Double
     public var protectableOptions: [String: JSON]
     public var plugins: [PluginReference]
     public var bankPlugin: String
@@ -24,6 +29,8 @@ public struct ProviderConfig: Sendable {
     public struct PluginReference: Sendable {
         public var name: String
         public var options: JSON
+        /// The entry's own `hook_timeout`, over the provider's.
+        public var hookTimeout: Double?
         /// JSON Pointer of the entry in the file.
         public var pointer: String
     }
@@ -35,15 +42,22 @@ public struct ProviderConfig: Sendable {
         do { return try JSONSchema(text: ProviderSchema.text) } catch { fatalError("the built-in provider schema does not compile: \(error)") }
     }()
 
+    /// Six hours: longer than any hook of the shipped plugins takes on a large volume (a
+    /// Cinder backup waits for the backup inside on_main), short enough that a hung
+    /// plugin does not hold a checkpoint `protecting` for days (docs/decisions.md).
+    public static let defaultHookTimeout: Double = 21_600
+    public static let defaultHookCancelGrace: Double = 30
+
     public static func read(_ path: String) throws(ConfigError) -> ProviderConfig {
         let file = try ConfigFile.read(path, schema: schema)
         let o = file.json.objectValue ?? JSONObject()
         var plugins: [PluginReference] = []
         for (i, entry) in (o["plugins"]?.arrayValue ?? []).enumerated() {
             if let name = entry.stringValue {
-                plugins.append(PluginReference(name: name, options: [:], pointer: "/plugins/\(i)"))
+                plugins.append(PluginReference(name: name, options: [:], hookTimeout: nil, pointer: "/plugins/\(i)"))
             } else {
-                plugins.append(PluginReference(name: entry["name"]?.stringValue ?? "", options: entry["options"] ?? [:], pointer: "/plugins/\(i)"))
+                plugins.append(PluginReference(name: entry["name"]?.stringValue ?? "", options: entry["options"] ?? [:],
+                                               hookTimeout: entry["hook_timeout"]?.numberValue?.doubleValue, pointer: "/plugins/\(i)"))
             }
         }
         var protectableOptions: [String: JSON] = [:]
@@ -64,7 +78,10 @@ public struct ProviderConfig: Sendable {
             file: path, id: o["id"]?.stringValue ?? "", name: o["name"]?.stringValue ?? "",
             description: o["description"]?.stringValue ?? "", enabled: o["enabled"]?.boolValue ?? true,
             pluginPath: pluginPath, concurrency: o["concurrency"]?.numberValue?.intValue ?? 16,
-            leaseTTL: o["lease_ttl"]?.numberValue?.intValue ?? 30, protectableOptions: protectableOptions,
+            leaseTTL: o["lease_ttl"]?.numberValue?.intValue ?? 30,
+            hookTimeout: o["hook_timeout"]?.numberValue?.doubleValue ?? defaultHookTimeout,
+            hookCancelGrace: o["hook_cancel_grace"]?.numberValue?.doubleValue ?? defaultHookCancelGrace,
+            protectableOptions: protectableOptions,
             plugins: plugins, bankPlugin: o["bank"]?["plugin"]?.stringValue ?? "", bankOptions: o["bank"]?["options"] ?? [:],
             hooks: hooks, source: file)
     }

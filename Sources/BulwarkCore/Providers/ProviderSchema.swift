@@ -44,6 +44,14 @@ enum ProviderSchema {
       "description": "Seconds an engine's lease lasts without renewal; after a crash, checkpoints it owned are marked error once it expires.",
       "type": "integer", "minimum": 2, "maximum": 86400, "default": 30
     },
+    "hook_timeout": {
+      "description": "Seconds a protection plugin's hook may run. Past it the hook is cancelled (is_cancelled answers true); a hook that has not returned hook_cancel_grace seconds later ends its resource in error and is abandoned (docs/decisions.md, Hook timeouts). A plugin's entry may set its own.",
+      "type": "number", "exclusiveMinimum": 0, "maximum": 604800, "default": 21600
+    },
+    "hook_cancel_grace": {
+      "description": "Seconds a hook cancelled for its timeout has to return before the host gives up on it.",
+      "type": "number", "minimum": 0, "maximum": 3600, "default": 30
+    },
     "protectables": {
       "description": "Options for protectable plugins, by resource type. Types not named here run with empty options.",
       "type": "object", "additionalProperties": {"type": "object"}
@@ -56,7 +64,12 @@ enum ProviderSchema {
           {"type": "string", "minLength": 1},
           {
             "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": {"name": {"type": "string", "minLength": 1}, "options": {"type": "object"}}
+            "properties": {
+              "name": {"type": "string", "minLength": 1},
+              "options": {"type": "object"},
+              "hook_timeout": {"description": "This plugin's own hook_timeout, over the provider's.",
+                               "type": "number", "exclusiveMinimum": 0, "maximum": 604800}
+            }
           }
         ]
       }

@@ -157,7 +157,12 @@ typedef struct bulwark_host {
     void (*progress)(bulwark_call *call, double fraction, const char *message);
 
     /* Non-zero once the run this call belongs to was cancelled (a failure elsewhere, or
-     * the user interrupted). A long hook should check it and return BULWARK_CANCELLED. */
+     * the user interrupted), or once this hook ran past its provider's hook_timeout. A
+     * long hook should check it and return BULWARK_CANCELLED. A hook that has not
+     * returned hook_cancel_grace seconds after a timeout is abandoned: its resource ends
+     * in error, the run goes on without it, and from then on every service of the call
+     * except set_error, result_append and is_cancelled refuses with BULWARK_CANCELLED
+     * (log and progress are dropped). The call stays valid until the hook returns. */
     int (*is_cancelled)(bulwark_call *call);
 
     /* -- the bank section (operation hooks only; elsewhere they return
