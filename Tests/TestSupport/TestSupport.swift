@@ -31,14 +31,17 @@ public enum TestSupport {
     }
 
     /// Compile C sources into a shared library with the system's `cc`, from the plugin
-    /// header alone, as a third party would.
+    /// header alone, as a third party would. scripts/sanitize.sh names another compiler
+    /// and more flags (`BULWARK_TEST_CC`, `BULWARK_TEST_CFLAGS`: the UBSan run).
     public static func compilePlugin(_ sources: [String], defines: [String] = [], output: URL) throws {
+        let environment = ProcessInfo.processInfo.environment
         var arguments = ["-std=c11", "-Wall", "-Werror", "-Wno-unused-function", "-Wno-unused-variable",
                          "-shared", "-fPIC", "-I", pluginHeaderDirectory.path]
+        arguments += (environment["BULWARK_TEST_CFLAGS"] ?? "").split(separator: " ").map(String.init)
         arguments += defines.map { "-D\($0)" }
         arguments += sources.map { packageRoot.appendingPathComponent($0).path }
         arguments += ["-o", output.path, "-lpthread"]
-        let result = try run("/usr/bin/env", ["cc"] + arguments)
+        let result = try run("/usr/bin/env", [environment["BULWARK_TEST_CC"] ?? "cc"] + arguments)
         guard result.status == 0 else {
             throw TestSupportError("cc failed (\(result.status)): \(result.stderr)")
         }
