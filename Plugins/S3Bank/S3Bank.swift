@@ -110,7 +110,10 @@ final class S3Store: Sendable {
         // Create the bucket when missing; "already yours" is fine.
         do {
             try request("PUT", nil)
-        } catch let error as PluginError where error.message.contains("BucketAlreadyOwnedByYou") || error.message.contains("HTTP 409") {
+        } catch let error as PluginError where error.httpStatus == 409 {
+            // BucketAlreadyOwnedByYou (AWS) or BucketAlreadyExists (Swift's S3 API, for
+            // the account's own bucket too); a bucket of another account fails the first
+            // request that uses it, with its 403.
         }
     }
 
@@ -146,7 +149,7 @@ final class S3Store: Sendable {
         } catch {
             if error.status == 404, let notFound { throw PluginError.notFound(notFound) }
             if error.status == 416, pastEnd { return HTTPResponse(status: 416, headers: [], body: []) }
-            throw PluginError.failed("S3: \(error)")
+            throw PluginError(status: 1, message: "S3: \(error)", httpStatus: error.status)
         }
     }
 
@@ -182,9 +185,9 @@ final class S3Store: Sendable {
         if conditional { headers.append(("If-None-Match", "*")) }
         do {
             try request("PUT", "~leases/" + name, headers: headers, body: body)
-        } catch let error as PluginError where error.message.contains("HTTP 412") {
+        } catch let error as PluginError where error.httpStatus == 412 {
             throw PluginError.conflict("lease \(name) was just taken by another owner")
-        } catch let error as PluginError where conditional && error.message.contains("HTTP 501") {
+        } catch let error as PluginError where conditional && error.httpStatus == 501 {
             // No conditional puts here (Swift's S3 API): a plain lease object, with the
             // read-back below as the only guard against a simultaneous taker.
             conditionalPuts.withLock { $0 = false }

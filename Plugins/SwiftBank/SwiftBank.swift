@@ -208,7 +208,7 @@ final class SwiftStore: Sendable {
                 }
                 if error.status == 404, let notFound { throw PluginError.notFound(notFound) }
                 if error.status == 416, pastEnd { return HTTPResponse(status: 416, headers: [], body: []) }
-                throw PluginError.failed("Swift: \(error)")
+                throw PluginError(status: 1, message: "Swift: \(error)", httpStatus: error.status)
             }
         }
     }
@@ -250,7 +250,7 @@ final class SwiftStore: Sendable {
         if current == nil { headers.append(("If-None-Match", "*")) }
         do {
             try request("PUT", try leaseURL(name), headers: headers, body: body)
-        } catch let error as PluginError where error.message.contains("HTTP 412") {
+        } catch let error as PluginError where error.httpStatus == 412 {
             throw PluginError.conflict("lease \(name) was just taken by another owner")
         }
         // Two takers of an expired lease: the last write wins; the loser finds out here.

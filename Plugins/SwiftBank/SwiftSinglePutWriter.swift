@@ -20,7 +20,7 @@ final class SwiftSinglePutWriter: BankObjectWriter, @unchecked Sendable {
     let size: Int
     private let body: StreamingBody
     private let done = DispatchSemaphore(value: 0)
-    private let failure = Mutex<String?>(nil)
+    private let failure = Mutex<PluginError?>(nil)
     private var ended = false
 
     init(store: SwiftStore, key: String, size: Int) throws {
@@ -36,7 +36,7 @@ final class SwiftSinglePutWriter: BankObjectWriter, @unchecked Sendable {
             do {
                 try store.send(request)
             } catch {
-                failure.withLock { $0 = "\(error)" }
+                failure.withLock { $0 = error as? PluginError ?? PluginError.failed("\(error)") }
             }
             body.cancel()  // a producer still waiting for room returns
             done.signal()
@@ -49,12 +49,13 @@ final class SwiftSinglePutWriter: BankObjectWriter, @unchecked Sendable {
             ended = true
             done.wait()
         }
-        guard let message = failure.withLock({ $0 }) else { return nil }
+        guard let failure = failure.withLock({ $0 }) else { return nil }
+        let message = failure.message
         if !body.holdsStart {
             return "\(message) (the object was being sent in one PUT and more than its first \(body.capacity >> 20) MiB had gone, "
                 + "so it could not be sent again; a lower single_put_max sends large objects in segments, each retried whole)"
         }
-        if message.contains("HTTP 413") {
+        if failure.httpStatus == 413 {
             return "\(message) (the object is larger than this Swift takes in one PUT: set single_put_max to at most its max_file_size, see GET /info)"
         }
         return message

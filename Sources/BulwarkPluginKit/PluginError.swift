@@ -7,10 +7,14 @@ public struct PluginError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The ABI status code (`BULWARK_ERROR`, `BULWARK_NOT_FOUND`, ...).
     public var status: Int32
     public var message: String
+    /// The HTTP status a remote service answered, when that is why the call failed: what
+    /// a bank decides on (412: someone else's write won), never its message text.
+    public var httpStatus: Int?
 
-    public init(status: Int32, message: String) {
+    public init(status: Int32, message: String, httpStatus: Int? = nil) {
         self.status = status
         self.message = message
+        self.httpStatus = httpStatus
     }
 
     public static func failed(_ message: String) -> PluginError { .init(status: 1, message: message) }

@@ -72,7 +72,7 @@ struct CheckpointCreateCommand: ParsableCommand {
         options.emit(checkpoint.summary) { checkpoint.id + "\n" }
         if let error = checkpoint.error {
             printError("checkpoint \(checkpoint.id) failed: \(error)")
-            throw error == "cancelled" ? ExitCode(130) : ExitCode.failure
+            throw Interrupts.interruptedARun ? ExitCode(130) : ExitCode.failure
         }
     }
 }

@@ -23,6 +23,10 @@ import Synchronization
 enum Interrupts {
     private static let running = Mutex<(flag: CancellationFlag, grace: Double, signalled: Bool)?>(nil)
     /// `bulwark serve`'s handler for the first signal (a clean stop), and whether it came.
+    /// Whether a signal cancelled a run of this process: a failed run exits 130 for that,
+    /// 1 otherwise (the run's error text is not the test).
+    private static let interrupted = Mutex(false)
+    static var interruptedARun: Bool { interrupted.withLock { $0 } }
     private static let serving = Mutex<(stop: @Sendable (Int32) -> Void, signalled: Bool)?>(nil)
 
     static func install() {
@@ -62,6 +66,7 @@ enum Interrupts {
                     print("\ninterrupted", to: &stderr)
                     exit(128 + number)
                 }
+                interrupted.withLock { $0 = true }
                 if state.again {
                     stopNow("interrupted again")
                 }

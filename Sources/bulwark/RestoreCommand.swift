@@ -59,7 +59,7 @@ struct RestoreCreateCommand: ParsableCommand {
         options.emit(record.json) { record.id + "\n" }
         if let error = record.error {
             printError("restore \(record.id) failed: \(error)")
-            throw error == "cancelled" ? ExitCode(130) : ExitCode.failure
+            throw Interrupts.interruptedARun ? ExitCode(130) : ExitCode.failure
         }
     }
 }

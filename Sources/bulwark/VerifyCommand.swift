@@ -41,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
         options.emit(record.json) { record.id + "\n" }
         if let error = record.error {
             printError("verification \(record.id) failed: \(error)")
-            throw error == "cancelled" ? ExitCode(130) : ExitCode.failure
+            throw Interrupts.interruptedARun ? ExitCode(130) : ExitCode.failure
         }
     }
 }

@@ -110,6 +110,8 @@ public final class FlowEngine: @unchecked Sendable {
     private var inFlight = 0
     private var stopped = false
     private var firstError: String?
+    /// The run's cancellation (the user's, a lost lease) came before any failure.
+    private var cancelledFirst = false
     private var doneCount = 0
     private var failedCount = 0
     private var resourceJSON: [String?]
@@ -161,16 +163,16 @@ public final class FlowEngine: @unchecked Sendable {
             watchdogEnded.wait()
         }
         let unfinished = outcomes.indices.filter { outcomes[$0] == nil }
-        let why = firstError == "cancelled" ? "the run was cancelled" : "the run stopped after a failure"
-        let result = outcomes.indices.map { outcomes[$0] ?? .failed(Self.unfinishedReason(lastStep[$0], why)) }
+        let result = outcomes.indices.map { outcomes[$0] ?? .failed(Self.unfinishedReason(lastStep[$0], cancelled: cancelledFirst)) }
         if firstError == nil, !unfinished.isEmpty { firstError = "some resources did not finish" }
-        return FlowResult(outcomes: result, error: firstError, cancelled: firstError == "cancelled", unfinished: unfinished)
+        return FlowResult(outcomes: result, error: firstError, cancelled: cancelledFirst, unfinished: unfinished)
     }
 
     /// What a resource that did not finish did: "not run: <why>" when no hook of it ran
     /// (or "cancelled"), else which hooks ran and which was not.
-    static func unfinishedReason(_ last: Int8, _ why: String) -> String {
-        guard let step = Step(rawValue: Int(last)) else { return why == "the run was cancelled" ? "cancelled" : "not run: \(why)" }
+    static func unfinishedReason(_ last: Int8, cancelled: Bool) -> String {
+        let why = cancelled ? "the run was cancelled" : "the run stopped after a failure"
+        guard let step = Step(rawValue: Int(last)) else { return cancelled ? "cancelled" : "not run: \(why)" }
         let names = [HookName.prepareBegin, .prepareFinish, .main, .complete].map(\.rawValue)
         let next = step.rawValue + 1 < names.count ? names[step.rawValue + 1] : "its status"
         return "not finished: its hooks through \(names[step.rawValue]) ran, \(next) was not run: \(why)"
@@ -235,7 +237,10 @@ public final class FlowEngine: @unchecked Sendable {
         defer { lock.unlock() }
         if cancellation.isCancelled, !stopped {
             stopped = true
-            if firstError == nil { firstError = "cancelled" }
+            if firstError == nil {
+                firstError = "cancelled"
+                cancelledFirst = true
+            }
         }
         return stopped
     }
@@ -376,7 +381,10 @@ public final class FlowEngine: @unchecked Sendable {
         defer { lock.unlock() }
         if cancellation.isCancelled, !stopped {
             stopped = true
-            if firstError == nil { firstError = "cancelled" }
+            if firstError == nil {
+                firstError = "cancelled"
+                cancelledFirst = true
+            }
         }
         let node = task.node
         if let error {
