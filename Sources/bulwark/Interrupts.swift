@@ -22,11 +22,11 @@ import Synchronization
 /// Signals are process-wide, so this state is too: one flag at a time.
 enum Interrupts {
     private static let running = Mutex<(flag: CancellationFlag, grace: Double, signalled: Bool)?>(nil)
-    /// `bulwark serve`'s handler for the first signal (a clean stop), and whether it came.
     /// Whether a signal cancelled a run of this process: a failed run exits 130 for that,
     /// 1 otherwise (the run's error text is not the test).
     private static let interrupted = Mutex(false)
     static var interruptedARun: Bool { interrupted.withLock { $0 } }
+    /// `bulwark serve`'s handler for the first signal (a clean stop), and whether it came.
     private static let serving = Mutex<(stop: @Sendable (Int32) -> Void, signalled: Bool)?>(nil)
 
     static func install() {

@@ -61,9 +61,10 @@ import TestSupport
 
     @Test func aHookThatIgnoresCancellationIsAbandonedAndItsServicesClosed() throws {
         let late = directory.appendingPathComponent("late-status")
-        // It ignores cancellation for 4 s, then tries to write into its section.
+        // It ignores cancellation for 20 s (long past the run's end, even on a busy
+        // machine), then tries to write into its section.
         let stuck = try provider("hook_timeout: 0.5\nhook_cancel_grace: 0.5",
-                                 plugin: "{name: slow-protection, options: {seconds: 4, late: \"\(late.path)\"}}")
+                                 plugin: "{name: slow-protection, options: {seconds: 20, late: \"\(late.path)\"}}")
         let failed = try protect(stuck)
         #expect(failed.status == "error")
         #expect(failed.error == "Sim::Project project (simulated project): on_main: slow-protection timed out after 0.5 s and did not return within 0.5 s of its cancellation; its thread was abandoned")

@@ -118,10 +118,9 @@ public final class FlowEngine: @unchecked Sendable {
     /// Hooks inside a plugin right now, by operation (`bulwark_hooks_running`): a hook
     /// that never returns shows here before anything else notices.
     private let hooksRunning: Meter
-    /// Hooks with a timeout now inside their plugin, by a number of their own; the
-    /// watchdog thread times them out (under `lock`).
-    private var watched: [Int: HookWatch] = [:]
-    private var nextWatch = 0
+    /// Hooks with a timeout now inside their plugin; the watchdog thread times them out
+    /// (under `lock`).
+    private var watched: [ObjectIdentifier: HookWatch] = [:]
     private var watchdogStopping = false
     private let watchdogWake = DispatchSemaphore(value: 0)
     private let watchdogEnded = DispatchSemaphore(value: 0)
@@ -235,14 +234,18 @@ public final class FlowEngine: @unchecked Sendable {
     private func shouldStop() -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if cancellation.isCancelled, !stopped {
-            stopped = true
-            if firstError == nil {
-                firstError = "cancelled"
-                cancelledFirst = true
-            }
-        }
+        noteCancellation()
         return stopped
+    }
+
+    /// Under `lock`: a cancelled run stops, and says so unless a failure came first.
+    private func noteCancellation() {
+        guard cancellation.isCancelled, !stopped else { return }
+        stopped = true
+        if firstError == nil {
+            firstError = "cancelled"
+            cancelledFirst = true
+        }
     }
 
     /// Call the plugin's hook for a task (success when it has none).
@@ -270,15 +273,14 @@ public final class FlowEngine: @unchecked Sendable {
         } catch {
             failure = "\(error)"
         }
-        guard let watch else { return failure.map { .failed("\(hook.rawValue): \($0)") } ?? .succeeded }
-        switch stopWatching(watch) {
+        switch watch.map(stopWatching) ?? .running {
         case .abandoned:
             return .abandoned
         case .timedOut:
             // Past its time the hook fails even if it got its work done: the limit is
             // the provider's contract, and its cancellation may have cut the work short.
             let returned = failure.map { "it was cancelled and returned: \($0)" } ?? "it was cancelled and returned"
-            return .failed("\(hook.rawValue): \(plugin.entry.name) timed out after \(Self.seconds(watch.limit)); \(returned)")
+            return .failed("\(hook.rawValue): \(plugin.entry.name) timed out after \(Self.seconds(watch?.limit ?? 0)); \(returned)")
         case .running:
             return failure.map { .failed("\(hook.rawValue): \($0)") } ?? .succeeded
         }
@@ -292,9 +294,7 @@ public final class FlowEngine: @unchecked Sendable {
 
     private func startWatching(_ watch: HookWatch) {
         lock.lock()
-        watch.number = nextWatch
-        nextWatch += 1
-        watched[watch.number] = watch
+        watched[ObjectIdentifier(watch)] = watch
         lock.unlock()
     }
 
@@ -303,7 +303,7 @@ public final class FlowEngine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let state = watch.state
-        if state != .abandoned { watched[watch.number] = nil }
+        if state != .abandoned { watched[ObjectIdentifier(watch)] = nil }
         return state
     }
 
@@ -346,7 +346,7 @@ public final class FlowEngine: @unchecked Sendable {
                     break
                 }
             }
-            for watch in abandoned { watched[watch.number] = nil }
+            for watch in abandoned { watched[ObjectIdentifier(watch)] = nil }
             lock.unlock()
             for watch in abandoned { abandon(watch) }
             _ = watchdogWake.wait(timeout: DispatchTime(uptimeNanoseconds: max(wake, now + 1_000_000)))
@@ -379,13 +379,7 @@ public final class FlowEngine: @unchecked Sendable {
     private func advance(_ task: Task, error: String?) -> [Task] {
         lock.lock()
         defer { lock.unlock() }
-        if cancellation.isCancelled, !stopped {
-            stopped = true
-            if firstError == nil {
-                firstError = "cancelled"
-                cancelledFirst = true
-            }
-        }
+        noteCancellation()
         let node = task.node
         if let error {
             outcomes[node] = .failed(error)
@@ -432,7 +426,7 @@ public final class FlowEngine: @unchecked Sendable {
 }
 
 /// One hook call under a timeout: its own cancellation flag (under the run's), the flag
-/// that closes its services, and how far the watchdog got with it. `state`, `number` and
+/// that closes its services, and how far the watchdog got with it. `state` and
 /// `cancelledAt` are the flow's, under its lock.
 final class HookWatch: @unchecked Sendable {
     enum State { case running, timedOut, abandoned }
@@ -443,7 +437,6 @@ final class HookWatch: @unchecked Sendable {
     let cancellation: CancellationFlag
     let revoked = CancellationFlag()
     var state = State.running
-    var number = 0
     var cancelledAt: UInt64 = 0
 
     init(task: FlowEngine.Task, limit: Double, run: CancellationFlag) {
